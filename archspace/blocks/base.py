@@ -1,0 +1,206 @@
+"""The contract every primitive op fulfils.
+
+An op is pure data and arithmetic: it validates its arguments, infers its output shape, counts
+its parameters and MACs, and describes the Keras layers that implement it as `LayerSpec`s. No op
+imports Keras; the compiler instantiates the specs, the Python emitter prints them.
+
+Shapes exclude the batch axis and are channels-last: (H, W, C) for images, (N,) for vectors,
+(L, C) for sequences such as 468x3 landmarks.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Iterable
+
+Shape = tuple[int, ...]
+
+REQUIRED: Any = object()
+
+ACTIVATIONS = frozenset(
+    {"linear", "relu", "relu6", "sigmoid", "softmax", "tanh", "swish", "silu", "gelu", "elu",
+     "selu", "leaky_relu", "hard_sigmoid", "hard_swish", "softplus", "mish"}
+)
+PADDINGS = frozenset({"same", "valid"})
+INITIALIZERS = frozenset(
+    {"glorot_uniform", "glorot_normal", "he_normal", "he_uniform", "lecun_normal",
+     "lecun_uniform", "zeros", "ones", "orthogonal", "random_normal", "random_uniform"}
+)
+
+
+class ShapeError(Exception):
+    """An op cannot accept its input shape (or its arguments do not fit that shape)."""
+
+
+class ArgError(Exception):
+    """An argument value is of the wrong type or outside what the op accepts."""
+
+
+@dataclass(frozen=True)
+class ArgSpec:
+    """One formal argument of an op.
+
+    type: 'int', 'float', 'bool', 'dims' (an int k means (k, k); a tuple is kept), 'symbol'
+    (one of `choices`), 'ints' (variadic: collects every remaining positional int).
+    flag: a bare positional symbol from `choices` binds to this argument by value, so
+    `conv(96, 3x3, relu)` means act=relu.
+    """
+
+    name: str
+    type: str
+    default: Any = REQUIRED
+    choices: frozenset[str] | None = None
+    flag: bool = False
+    doc: str = ""
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One Keras layer, as data: `getattr(keras.layers, cls)(name=name, **kwargs)`."""
+
+    cls: str
+    name: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+class Op:
+    """Base class of primitive ops. Subclasses set `name`, `signature`, `doc` and override the
+    four methods. `args` is always the full, validated argument dict (defaults filled in)."""
+
+    name: ClassVar[str]
+    signature: ClassVar[tuple[ArgSpec, ...]] = ()
+    doc: ClassVar[str] = ""
+
+    def out_shape(self, args: dict[str, Any], in_shape: Shape) -> Shape:
+        raise NotImplementedError
+
+    def n_params(self, args: dict[str, Any], in_shape: Shape) -> tuple[int, int]:
+        """(trainable, non_trainable) exactly as Keras counts them."""
+        return (0, 0)
+
+    def macs(self, args: dict[str, Any], in_shape: Shape) -> int:
+        return 0
+
+    def layers(self, args: dict[str, Any], in_shape: Shape, name: str) -> list[LayerSpec]:
+        raise NotImplementedError
+
+    # -- argument binding shared by every op -------------------------------------------------
+    def bind(self, positional: Iterable[Any], keywords: dict[str, Any]) -> dict[str, Any]:
+        """Bind call arguments to the signature; raise ArgError with a readable message."""
+        sig = {a.name: a for a in self.signature}
+        out: dict[str, Any] = {}
+        # positional slots: every argument in order, minus those given by keyword
+        slots = iter([a for a in self.signature if a.name not in keywords])
+        slot = next(slots, None)
+        for value in positional:
+            flag = self._flag_for(value)
+            if flag is not None and flag.name not in out and flag.name not in keywords:
+                out[flag.name] = value
+                continue
+            while slot is not None and slot.name in out and slot.type != "ints":
+                slot = next(slots, None)
+            if flag is not None and not _takes_symbol(slot, value):
+                # a second bare `relu` would otherwise land in an unrelated slot and report a
+                # confusing type error there
+                raise ArgError(f"{self.name}() got two values for argument '{flag.name}'")
+            if slot is None:
+                raise ArgError(self._too_many())
+            if slot.type == "ints":
+                out.setdefault(slot.name, []).append(value)
+                continue
+            out[slot.name] = value
+            slot = next(slots, None)
+        for key, value in keywords.items():
+            if key not in sig:
+                raise ArgError(f"{self.name}() has no argument '{key}'" + suggest(key, sig))
+            out[key] = value
+        for a in self.signature:
+            if a.name not in out:
+                if a.required:
+                    raise ArgError(f"{self.name}() is missing argument '{a.name}'")
+                out[a.name] = a.default
+        # in signature order, so printed argument dicts read like the op's documentation
+        out = {a.name: coerce(self.name, a, out[a.name]) for a in self.signature}
+        self.check(out)
+        return out
+
+    def check(self, args: dict[str, Any]) -> None:
+        """Validate argument values that do not depend on the input shape (ranges, combinations);
+        raise ArgError. Called by `bind` on the coerced, defaults-filled dict."""
+
+    def _too_many(self) -> str:
+        n = len(self.signature)
+        if n == 0:
+            return f"{self.name}() takes no arguments"
+        return f"{self.name}() takes at most {n} argument{'s' if n > 1 else ''}"
+
+    def _flag_for(self, value: Any) -> ArgSpec | None:
+        if not isinstance(value, str):
+            return None
+        for a in self.signature:
+            if a.flag and a.choices and value in a.choices:
+                return a
+        return None
+
+
+def _takes_symbol(slot: ArgSpec | None, value: str) -> bool:
+    return (slot is not None and slot.type == "symbol"
+            and (slot.choices is None or value in slot.choices))
+
+
+def _integral(v: Any) -> bool:
+    """An int, or a float with an integral value (inf and nan are not)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return False
+    return isinstance(v, int) or v.is_integer()
+
+
+def coerce(op: str, arg: ArgSpec, value: Any) -> Any:
+    """Check one bound value against its ArgSpec; return it in canonical form."""
+    if value is None and not arg.required and arg.default is None:
+        return None
+    t = arg.type
+    where = f"{op}() argument '{arg.name}'"
+    if t == "int":
+        if not _integral(value):
+            raise ArgError(f"{where} must be an integer, got {value!r}")
+        return int(value)
+    if t == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+            raise ArgError(f"{where} must be a number, got {value!r}")
+        return float(value)
+    if t == "bool":
+        if not isinstance(value, bool):
+            raise ArgError(f"{where} must be true or false, got {value!r}")
+        return value
+    if t == "dims":
+        if _integral(value):
+            return (int(value), int(value))
+        if isinstance(value, (tuple, list)) and value and all(_integral(v) for v in value):
+            return tuple(int(v) for v in value)
+        raise ArgError(f"{where} must be a size like 3 or 3x3, got {value!r}")
+    if t == "symbol":
+        if not isinstance(value, str) or (arg.choices is not None and value not in arg.choices):
+            if arg.choices is None:
+                raise ArgError(f"{where} must be a name, got {value!r}")
+            opts = ", ".join(sorted(arg.choices))
+            hint = suggest(str(value), arg.choices)
+            raise ArgError(f"{where} must be one of {opts}; got {value!r}{hint}")
+        return value
+    if t == "ints":
+        values = value if isinstance(value, (list, tuple)) else [value]
+        if not values or not all(_integral(v) for v in values):
+            raise ArgError(f"{where} must be integers, got {value!r}")
+        return tuple(int(v) for v in values)
+    raise AssertionError(f"unknown arg type {t}")
+
+
+def suggest(name: str, candidates: Iterable[str]) -> str:
+    """' (did you mean 'x'?)' or ''."""
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""

@@ -1,0 +1,163 @@
+"""Convolutions: conv, dwconv, sepconv, deconv (all on HxWxC images)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .base import ArgError, ArgSpec, LayerSpec, Op, Shape, ShapeError
+from .common import ACT, BIAS, INIT, PADDING_SAME, at_least, fmt, image, window
+from .registry import register
+
+Args = dict[str, Any]
+
+FILTERS = ArgSpec("filters", "int", doc="output channels")
+STRIDE = ArgSpec("stride", "dims", 1, doc="step of the window")
+
+
+def kernel(default: int) -> ArgSpec:
+    return ArgSpec("kernel", "dims", default, doc="window size")
+
+
+@register
+class Conv(Op):
+    name = "conv"
+    doc = "2-D convolution (Conv2D), optionally grouped or dilated."
+    signature = (FILTERS, kernel(3), STRIDE, PADDING_SAME, ACT, BIAS,
+                 ArgSpec("groups", "int", 1, doc="split channels into independent groups"),
+                 ArgSpec("dilation", "dims", 1, doc="spacing of kernel taps"), INIT)
+
+    def check(self, args: Args) -> None:
+        at_least(self.name, args, ("filters", "kernel", "stride", "groups", "dilation"))
+        if args["filters"] % args["groups"]:
+            raise ArgError(f"conv(): filters={args['filters']} is not divisible by "
+                           f"groups={args['groups']}")
+        # Keras refuses the combination outright (base_conv.py)
+        if max(args["stride"]) > 1 and max(args["dilation"]) > 1:
+            raise ArgError("conv(): stride > 1 cannot be combined with dilation > 1")
+
+    def out_shape(self, args: Args, in_shape: Shape) -> Shape:
+        _, _, c = image(self.name, in_shape)
+        if c % args["groups"]:
+            raise ShapeError(f"conv(): input channels {c} (input {fmt(in_shape)}) are not "
+                             f"divisible by groups={args['groups']}")
+        h, w = window(self.name, in_shape, args["kernel"], args["stride"], args["padding"],
+                      args["dilation"])
+        return (h, w, args["filters"])
+
+    def n_params(self, args: Args, in_shape: Shape) -> tuple[int, int]:
+        kh, kw = args["kernel"]
+        f = args["filters"]
+        return (kh * kw * (in_shape[-1] // args["groups"]) * f + (f if args["bias"] else 0), 0)
+
+    def macs(self, args: Args, in_shape: Shape) -> int:
+        h, w, f = self.out_shape(args, in_shape)
+        kh, kw = args["kernel"]
+        return h * w * f * kh * kw * (in_shape[-1] // args["groups"])
+
+    def layers(self, args: Args, in_shape: Shape, name: str) -> list[LayerSpec]:
+        self.out_shape(args, in_shape)
+        return [LayerSpec("Conv2D", name, dict(
+            filters=args["filters"], kernel_size=args["kernel"], strides=args["stride"],
+            padding=args["padding"], dilation_rate=args["dilation"], groups=args["groups"],
+            activation=args["act"], use_bias=args["bias"], kernel_initializer=args["init"]))]
+
+
+@register
+class DepthwiseConv(Op):
+    name = "dwconv"
+    doc = "Depthwise 2-D convolution (DepthwiseConv2D): one filter per input channel."
+    signature = (kernel(3), STRIDE, PADDING_SAME, ACT, BIAS,
+                 ArgSpec("multiplier", "int", 1, doc="output channels per input channel"), INIT)
+
+    def check(self, args: Args) -> None:
+        at_least(self.name, args, ("kernel", "stride", "multiplier"))
+
+    def out_shape(self, args: Args, in_shape: Shape) -> Shape:
+        _, _, c = image(self.name, in_shape)
+        h, w = window(self.name, in_shape, args["kernel"], args["stride"], args["padding"])
+        return (h, w, c * args["multiplier"])
+
+    def n_params(self, args: Args, in_shape: Shape) -> tuple[int, int]:
+        kh, kw = args["kernel"]
+        out_c = in_shape[-1] * args["multiplier"]
+        return (kh * kw * out_c + (out_c if args["bias"] else 0), 0)
+
+    def macs(self, args: Args, in_shape: Shape) -> int:
+        h, w, out_c = self.out_shape(args, in_shape)
+        kh, kw = args["kernel"]
+        return h * w * out_c * kh * kw
+
+    def layers(self, args: Args, in_shape: Shape, name: str) -> list[LayerSpec]:
+        self.out_shape(args, in_shape)
+        return [LayerSpec("DepthwiseConv2D", name, dict(
+            kernel_size=args["kernel"], strides=args["stride"], padding=args["padding"],
+            depth_multiplier=args["multiplier"], activation=args["act"], use_bias=args["bias"],
+            depthwise_initializer=args["init"]))]
+
+
+@register
+class SeparableConv(Op):
+    name = "sepconv"
+    doc = "Depthwise-separable 2-D convolution (SeparableConv2D): depthwise then 1x1."
+    signature = (FILTERS, kernel(3), STRIDE, PADDING_SAME, ACT, BIAS)
+
+    def check(self, args: Args) -> None:
+        at_least(self.name, args, ("filters", "kernel", "stride"))
+
+    def out_shape(self, args: Args, in_shape: Shape) -> Shape:
+        image(self.name, in_shape)
+        h, w = window(self.name, in_shape, args["kernel"], args["stride"], args["padding"])
+        return (h, w, args["filters"])
+
+    def n_params(self, args: Args, in_shape: Shape) -> tuple[int, int]:
+        kh, kw = args["kernel"]
+        c, f = in_shape[-1], args["filters"]
+        return (kh * kw * c + c * f + (f if args["bias"] else 0), 0)
+
+    def macs(self, args: Args, in_shape: Shape) -> int:
+        h, w, f = self.out_shape(args, in_shape)
+        kh, kw = args["kernel"]
+        c = in_shape[-1]
+        return h * w * c * (kh * kw + f)
+
+    def layers(self, args: Args, in_shape: Shape, name: str) -> list[LayerSpec]:
+        self.out_shape(args, in_shape)
+        return [LayerSpec("SeparableConv2D", name, dict(
+            filters=args["filters"], kernel_size=args["kernel"], strides=args["stride"],
+            padding=args["padding"], activation=args["act"], use_bias=args["bias"]))]
+
+
+@register
+class Deconv(Op):
+    name = "deconv"
+    doc = "Transposed 2-D convolution (Conv2DTranspose), for learned upsampling."
+    signature = (FILTERS, kernel(2), ArgSpec("stride", "dims", 2, doc="upsampling factor"),
+                 PADDING_SAME, ACT, BIAS)
+
+    def check(self, args: Args) -> None:
+        at_least(self.name, args, ("filters", "kernel", "stride"))
+
+    def out_shape(self, args: Args, in_shape: Shape) -> Shape:
+        h, w, _ = image(self.name, in_shape)
+        # Keras (no output_padding): same -> n * s; valid -> (n - 1) * s + max(k, s)
+        out = []
+        for n, k, s in zip((h, w), args["kernel"], args["stride"]):
+            out.append(n * s if args["padding"] == "same" else (n - 1) * s + max(k, s))
+        return (out[0], out[1], args["filters"])
+
+    def n_params(self, args: Args, in_shape: Shape) -> tuple[int, int]:
+        kh, kw = args["kernel"]
+        f = args["filters"]
+        return (kh * kw * in_shape[-1] * f + (f if args["bias"] else 0), 0)
+
+    def macs(self, args: Args, in_shape: Shape) -> int:
+        # every input pixel scatters a kh x kw x filters patch
+        h, w, c = image(self.name, in_shape)
+        kh, kw = args["kernel"]
+        return h * w * c * kh * kw * args["filters"]
+
+    def layers(self, args: Args, in_shape: Shape, name: str) -> list[LayerSpec]:
+        self.out_shape(args, in_shape)
+        return [LayerSpec("Conv2DTranspose", name, dict(
+            filters=args["filters"], kernel_size=args["kernel"], strides=args["stride"],
+            padding=args["padding"], activation=args["act"], use_bias=args["bias"]))]

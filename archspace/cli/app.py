@@ -1,0 +1,110 @@
+"""Typer app and the one error boundary. Exit codes: 0 ok, 1 findings, 2 bad input or usage."""
+
+from __future__ import annotations
+
+import sys
+from typing import Optional
+
+import typer
+
+from . import console
+
+EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+
+app = typer.Typer(
+    name="archspace",
+    help="Declarative neural-architecture micro-design search over .arch spaces.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+state = {"debug": False}
+
+
+@app.callback()
+def _root(debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks on errors."),
+          version: bool = typer.Option(False, "--version", help="Print the version and exit.")):
+    state["debug"] = debug
+    if version:
+        from .. import __version__
+
+        console.out.print(f"archspace {__version__}")
+        raise typer.Exit(0)
+
+
+def _register() -> None:
+    # each command module adds itself to `app`; imported here so that --help lists them all
+    from . import compile_cmd, show  # noqa: F401
+    for optional in ("lint_cmd", "search_cmd", "features_cmd"):
+        try:
+            __import__(f"{__package__}.{optional}")
+        except ModuleNotFoundError as e:
+            if e.name != f"{__package__}.{optional}":
+                raise
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """Entry point: run the app inside the error boundary."""
+    from ..errors import ArchError
+
+    _register()
+    args = list(sys.argv[1:] if argv is None else argv)
+    state["debug"] = "--debug" in args
+    try:
+        app(args=args, standalone_mode=False)
+    except ArchError as e:
+        if state["debug"]:
+            raise
+        console.print_error(e)
+        return EXIT_BAD_INPUT
+    except typer.Exit as e:
+        return e.exit_code
+    except KeyboardInterrupt:
+        console.err.print("interrupted")
+        return 130
+    except Exception as e:  # click usage errors and anything unexpected
+        import click
+
+        if isinstance(e, click.exceptions.Abort):
+            return 130
+        if isinstance(e, click.ClickException):
+            e.show()
+            return EXIT_BAD_INPUT
+        if state["debug"]:
+            raise
+        console.err.print(f"[bold red]error:[/] {type(e).__name__}: {console._escape(str(e))}")
+        console.err.print("run again with --debug for the traceback")
+        return EXIT_BAD_INPUT if isinstance(e, (OSError, ValueError, KeyError)) else 3
+    return EXIT_OK
+
+
+def load(path: str, inputs: list[str] | None = None, classes: int | None = None):
+    """Parse a file and apply --input / --classes overrides."""
+    from .. import parse_file
+    from ..errors import ArchError
+
+    space = parse_file(path)
+    over_in = {}
+    for spec in inputs or []:
+        name, sep, dims = spec.partition("=")
+        if not sep:
+            if len(space.inputs) != 1:
+                raise ArchError(f"--input {spec}: name the input (NAME=HxWxC); this space has "
+                                + ", ".join(i.name for i in space.inputs))
+            name, dims = space.inputs[0].name, spec
+        try:
+            over_in[name] = tuple(int(d) for d in dims.lower().split("x"))
+        except ValueError:
+            raise ArchError(f"--input {spec}: expected NAME=HxWxC, e.g. image=224x224x3") from None
+    over_out = {}
+    if classes is not None:
+        if not space.outputs:
+            raise ArchError("--classes: this space declares no output")
+        over_out[space.outputs[0].name] = classes
+    try:
+        return space.with_overrides(over_in or None, over_out or None)
+    except KeyError as e:
+        raise ArchError(f"no input or output named {e}; the space has inputs "
+                        + ", ".join(i.name for i in space.inputs)) from None

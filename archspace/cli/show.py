@@ -1,0 +1,73 @@
+"""`archspace show FILE`: what a space contains and how big it is."""
+
+from __future__ import annotations
+
+import json
+from typing import List, Optional
+
+import typer
+
+from . import console
+from .app import app, load
+
+
+def _fmt_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return f"{v:g}"
+    return str(v)
+
+
+@app.command()
+def show(
+    file: str = typer.Argument(..., help="A .arch file."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary instead of tables."),
+    input: Optional[List[str]] = typer.Option(None, "--input", help="Override an input shape, NAME=HxWxC."),
+    classes: Optional[int] = typer.Option(None, "--classes", help="Override the output size."),
+    diagram: Optional[str] = typer.Option(None, "--diagram", help="Write a diagram of the space: mermaid | dot, or a .mmd/.dot/.svg/.png path."),
+):
+    """Show a space: inputs, outputs, decisions with domains, defaults and conditions."""
+    from .. import decisions
+
+    space = load(file, input, classes)
+    dl = decisions(space)
+    summary = None
+    try:
+        from ..analysis import summarize
+    except ImportError:
+        summarize = None
+    if summarize is not None:
+        summary = summarize(space)
+    if as_json:
+        data = {
+            "space": space.name, "description": space.description, "task": space.task,
+            "inputs": {i.name: list(i.shape) for i in space.inputs},
+            "decisions": [json.loads(d.model_dump_json()) | {"when": d.when_str()}
+                          for d in dl.decisions],
+        }
+        if summary is not None:
+            data["summary"] = summary.to_dict()
+        console.write_text(json.dumps(data, indent=2), None)
+        return
+    title = space.name or file
+    console.out.print(f"[bold]{title}[/]" + (f" - {space.description}" if space.description else ""))
+    rows = [[i.name, "x".join(map(str, i.shape))] for i in space.inputs]
+    if rows:
+        console.out.print(console.table("inputs", ["name", "shape"], rows))
+    if space.outputs:
+        from ..ir.walk import Scope, Walker
+
+        w = Walker(space)
+        outs = [[o.name, _fmt_value(w.evaluate(o.units, Scope()))] for o in space.outputs]
+        console.out.print(console.table(f"outputs ({space.task})", ["name", "units"], outs))
+    rows = [[d.path, d.kind, d.domain_str(), _fmt_value(d.default), d.when_str()]
+            for d in dl.decisions]
+    console.out.print(console.table(f"decisions ({len(rows)})",
+                                    ["path", "kind", "domain", "default", "active when"], rows))
+    if summary is not None:
+        summary.render(console)
+    if diagram:
+        from ..analysis.diagram import write_diagram
+
+        write_diagram(space, diagram, console)

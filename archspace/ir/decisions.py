@@ -1,0 +1,554 @@
+"""The decisions of a space: every searched choice, its IR path, domain, default, and the
+condition under which it is active.
+
+A condition is a disjunction of conjunctions of `Cond(path, values)` ("decision `path` took one
+of `values`"). Structural decisions (repeat counts, optionals, structure choices, inline
+parameters) are active where they stand; a declared `param` is active wherever it is used, so a
+ratio used only inside an optional SE block is inactive when the block is off.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Iterable, Literal, Union
+
+from pydantic import Field
+
+from ..errors import ArchError, ArchNameError, ArchTypeError, ErrorSink
+from ..source import Span
+from . import expr as E
+from .base import Node
+from .nodes import (CallStmt, ChoiceStmt, FromStmt, MergeStmt, OptionalStmt, OutputStmt,
+                    ParallelStmt, ParamDecl, PositionStmt, RepeatStmt, SkipStmt, TowersStmt)
+from .params import BoolParam, ChoiceParam, FixedParam, FloatParam, IntParam
+from .space import Space
+from .walk import (UNKNOWN, Cond, ParamBinding, RepeatBinding, Scope, Walker, branch_label, join,
+                   positional_slots, segments)
+
+Value = Union[bool, int, float, str]
+
+
+class Decision(Node):
+    path: str
+    kind: Literal["int", "float", "choice", "bool"]
+    source: Literal["param", "inline", "repeat", "optional", "choice", "towers", "train", "search"]
+    lo: float | int | None = None
+    hi: float | int | None = None
+    step: float | int | None = None
+    log: bool = False
+    values: tuple[Value, ...] | None = None
+    default: Value
+    #: disjunction of conjunctions; ((),) means always active, () means never active
+    when: tuple[tuple[Cond, ...], ...] = ((),)
+
+    # -- domain ------------------------------------------------------------------------------
+    def domain_values(self) -> tuple[Value, ...] | None:
+        """Every value of a finite domain, in order; None for a continuous float."""
+        if self.kind == "bool":
+            return (False, True)
+        if self.kind == "choice":
+            return self.values
+        if self.kind == "int":
+            step = int(self.step or 1)
+            return tuple(range(int(self.lo), int(self.hi) + 1, step))
+        if self.step:
+            n = int(math.floor((self.hi - self.lo) / self.step + 1e-9))
+            return tuple(_round(self.lo + i * self.step) for i in range(n + 1))
+        return None
+
+    @property
+    def size(self) -> int | None:
+        vals = self.domain_values()
+        return None if vals is None else len(vals)
+
+    def contains(self, value: Any) -> bool:
+        if self.kind == "float" and not self.step:
+            return _is_num(value) and self.lo <= value <= self.hi
+        vals = self.domain_values() or ()
+        if self.kind == "float":
+            return _is_num(value) and any(abs(value - v) <= 1e-9 * max(1.0, abs(v)) for v in vals)
+        if self.kind == "int" and isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return any(value == v and type(value) is type(v) or
+                   (_is_num(value) and _is_num(v) and value == v) for v in vals)
+
+    def normalize(self, value: Any) -> Value:
+        """The domain's own representative of `value` (1.0 -> 1 for ints, snap float steps)."""
+        if self.kind == "int" and isinstance(value, float) and value.is_integer():
+            return int(value)
+        if self.kind == "float" and _is_num(value):
+            if self.step:
+                for v in self.domain_values() or ():
+                    if abs(value - v) <= 1e-9 * max(1.0, abs(v)):
+                        return v
+            return float(value)
+        if self.kind == "choice":
+            for v in self.values or ():
+                if value == v:
+                    return v
+        if self.kind == "bool" and isinstance(value, (int, float)) and value in (0, 1):
+            return bool(value)
+        return value
+
+    def domain_str(self) -> str:
+        if self.kind == "bool":
+            return "true | false"
+        if self.kind == "choice":
+            return " | ".join(_fmt(v) for v in self.values or ())
+        s = f"{_fmt(self.lo)}..{_fmt(self.hi)}"
+        if self.step and not (self.kind == "int" and self.step == 1):
+            s += f" step {_fmt(self.step)}"
+        if self.log:
+            s += " log"
+        return s
+
+    def when_str(self) -> str:
+        if self.when == ((),):
+            return "always"
+        if not self.when:
+            return "never"
+        alts = [" and ".join(f"{c.path} in {{{', '.join(_fmt(v) for v in c.values)}}}"
+                             if len(c.values) > 1 else f"{c.path} = {_fmt(c.values[0])}"
+                             for c in conj) or "always" for conj in self.when]
+        return " or ".join(alts)
+
+    def active(self, values: dict[str, Any]) -> bool:
+        return any(all(values.get(c.path, _MISSING) in c.values for c in conj)
+                   for conj in self.when)
+
+
+_MISSING = object()
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _round(x: float) -> float:
+    return float(f"{x:.12g}")
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return f"{v:g}"
+    return str(v)
+
+
+class DecisionList(Node):
+    """The decisions of one space, in walk order (a parent always precedes its children)."""
+
+    space: str | None = None
+    decisions: tuple[Decision, ...] = ()
+    #: fixed values and constants that are not searched but shape the network
+    constants: tuple[tuple[str, Value], ...] = ()
+
+    def __iter__(self):  # type: ignore[override]
+        return iter(self.decisions)
+
+    def __len__(self) -> int:
+        return len(self.decisions)
+
+    def by_path(self) -> dict[str, Decision]:
+        return {d.path: d for d in self.decisions}
+
+    def get(self, path: str) -> Decision | None:
+        return self.by_path().get(path)
+
+
+# --------------------------------------------------------------------------------------------
+class _Pending:
+    """A decision being collected: domain fixed at first sight, conditions OR-ed over uses."""
+
+    def __init__(self, fields: dict[str, Any], span: Span | None):
+        self.fields = fields
+        self.span = span
+        self.when: list[tuple[Any, ...]] = []
+
+    def add_when(self, cond: tuple) -> None:
+        conj = tuple(cond)
+        if conj not in self.when:
+            self.when.append(conj)
+
+
+class Explorer(Walker):
+    """Visits every part of the network once per copy/alternative, collecting decisions."""
+
+    memoize_thunks = False
+
+    def __init__(self, space: Space):
+        super().__init__(space)
+        self.pending: dict[str, _Pending] = {}
+        self.sink = ErrorSink()
+        self.use_cond: tuple = ()
+        from ..blocks import REGISTRY
+
+        self.ops = REGISTRY
+
+    # ---- registration -----------------------------------------------------------------------
+    def register(self, path: str, fields: dict[str, Any], cond: tuple | None,
+                 span: Span | None) -> None:
+        p = self.pending.get(path)
+        if p is None:
+            p = self.pending[path] = _Pending(fields, span)
+        elif p.fields != fields:
+            raise ArchTypeError(f"two different decisions share the path '{path}'", span,
+                                "give one of them another name (use 'as' or rename the param)")
+        if cond is not None:
+            p.add_when(cond)
+
+    def static(self, x: Any, scope: Scope, what: str, span: Span | None) -> Any:
+        v = self.evaluate(x, scope, "")
+        if v is UNKNOWN:
+            raise ArchTypeError(f"{what} must not depend on a searched value or a tensor shape",
+                                getattr(x, "span", None) or span,
+                                "use literals, block arguments or repeat indices here")
+        return v
+
+    def domain(self, param: Any, scope: Scope, span: Span | None) -> dict[str, Any]:
+        """Evaluate a parameter's domain statically and check it."""
+        if isinstance(param, IntParam):
+            lo = self.static(param.lo, scope, "an int() bound", span)
+            hi = self.static(param.hi, scope, "an int() bound", span)
+            step = self.static(param.step, scope, "an int() step", span) if param.step else 1
+            for v in (lo, hi, step):
+                if not (_is_num(v) and float(v).is_integer()):
+                    raise ArchTypeError(f"int() bounds and step must be integers, got {v!r}",
+                                        param.span or span)
+            lo, hi, step = int(lo), int(hi), int(step)
+            if lo > hi:
+                raise ArchTypeError(f"int({lo}, {hi}): the lower bound is above the upper",
+                                    param.span or span, f"write int({hi}, {lo})")
+            if step <= 0:
+                raise ArchTypeError("int() step must be positive", param.span or span)
+            f = dict(kind="int", lo=lo, hi=hi, step=step)
+            dflt = lo
+        elif isinstance(param, FloatParam):
+            lo = self.static(param.lo, scope, "a float() bound", span)
+            hi = self.static(param.hi, scope, "a float() bound", span)
+            step = self.static(param.step, scope, "a float() step", span) if param.step else None
+            if not (_is_num(lo) and _is_num(hi)):
+                raise ArchTypeError("float() bounds must be numbers", param.span or span)
+            if lo > hi:
+                raise ArchTypeError(f"float({lo:g}, {hi:g}): the lower bound is above the upper",
+                                    param.span or span)
+            if step is not None and (not _is_num(step) or step <= 0):
+                raise ArchTypeError("float() step must be a positive number", param.span or span)
+            if param.log and lo <= 0:
+                raise ArchTypeError("float(..., log) needs a positive lower bound",
+                                    param.span or span, "log sampling is undefined at 0")
+            f = dict(kind="float", lo=float(lo), hi=float(hi),
+                     step=float(step) if step else None, log=param.log)
+            dflt = float(lo)
+        elif isinstance(param, ChoiceParam):
+            values = []
+            for x in param.values:
+                v = self.static(x, scope, "a choice() value", span)
+                if isinstance(v, (list, tuple)):
+                    raise ArchTypeError("choice() values must be single values", x.span or span)
+                if v in values and type(v) is type(values[values.index(v)]):
+                    raise ArchTypeError(f"choice() lists {_fmt(v)} twice", x.span or span)
+                values.append(v)
+            f = dict(kind="choice", values=tuple(values))
+            dflt = values[0] if values else None
+        elif isinstance(param, BoolParam):
+            f = dict(kind="bool", values=None)
+            dflt = False
+        else:  # pragma: no cover - fixed params never reach here
+            raise AssertionError(param)
+        if getattr(param, "default", None) is not None:
+            dflt = self.static(param.default, scope, "a default", span)
+        d = Decision(path="x", source="param", default=_as_value(dflt), **f)
+        if not d.contains(dflt):
+            raise ArchTypeError(f"default {_fmt(dflt)} is outside the domain {d.domain_str()}",
+                                getattr(param.default, "span", None) or param.span or span,
+                                "pick a default inside the range, or widen the range")
+        f["default"] = d.normalize(dflt)
+        return f
+
+    # ---- hooks ------------------------------------------------------------------------------
+    def declare(self, decl: ParamDecl, scope: Scope, path: str) -> None:
+        super().declare(decl, scope, path)
+        if not isinstance(decl.param, FixedParam):
+            src = "param"
+            self.register(path, dict(self.domain(decl.param, scope, decl.span), source=src),
+                          None, decl.span)
+
+    def param_value(self, binding: ParamBinding, scope: Scope, span: Span | None) -> Any:
+        # the condition of the statement being walked, not of the scope the name lives in:
+        # a block argument is evaluated where the block uses it
+        self.pending[binding.path].add_when(self.use_cond)
+        return UNKNOWN
+
+    def inline_value(self, param: Any, path: str, scope: Scope, span: Span | None) -> Any:
+        if isinstance(param, FixedParam):
+            return self.static(param.value, scope, "fixed()", span)
+        source = "train" if path.startswith("train/") else (
+            "search" if path.startswith("search/") else "inline")
+        self.register(path, dict(self.domain(param, scope, span), source=source), self.use_cond,
+                      span)
+        return UNKNOWN
+
+    def in_attr(self, attr: str, scope: Scope, span: Span | None) -> Any:
+        return UNKNOWN
+
+    def repeat_count(self, binding: RepeatBinding, scope: Scope) -> Any:
+        return binding.fixed if binding.fixed is not None else UNKNOWN
+
+    # ---- statements -------------------------------------------------------------------------
+    def walk_stmt(self, stmt: Any, seg: str, scope: Scope) -> None:
+        saved, self.use_cond = self.use_cond, scope.cond
+        try:
+            super().walk_stmt(stmt, seg, scope)
+        except ArchError as e:
+            self.sink.add(e)
+        finally:
+            self.use_cond = saved
+
+    def on_call(self, stmt: CallStmt, seg: str, scope: Scope) -> None:
+        if stmt.op in self.blocks:
+            body_scope = self.block_scope(stmt, seg, scope)
+            self.walk_body(self.blocks[stmt.op].body, body_scope)
+            return
+        op = self.ops.get(stmt.op)
+        if op is None:
+            from ..blocks.base import suggest
+
+            candidates = list(self.ops) + list(self.blocks)
+            hint = suggest(stmt.op, candidates).strip(" ()") or None
+            raise ArchNameError(f"unknown op or block '{stmt.op}'", stmt.span,
+                                hint or "see `archspace ops` for the built-in ops, or define "
+                                        "it with `block`")
+        names = [a.name for a in op.signature]
+        flags = {a.name: a.choices for a in op.signature if a.flag and a.choices}
+        pos, kws = self.eval_args(stmt, seg, scope, names, flags)
+        if not any(v is UNKNOWN or _has_unknown(v) for v in list(pos) + list(kws.values())):
+            from ..blocks.base import ArgError
+
+            try:
+                op.bind(pos, kws)
+            except ArgError as e:
+                raise ArchTypeError(str(e), stmt.span) from None
+        if stmt.label is not None and stmt.label.index is not None:
+            self.evaluate(stmt.label.index, scope)
+
+    def on_optional(self, stmt: OptionalStmt, seg: str, scope: Scope) -> None:
+        path = join(scope.path, seg)
+        default = self.static(stmt.default, scope, "a default", stmt.span) if stmt.default else False
+        if not isinstance(default, bool):
+            raise ArchTypeError("an optional's default must be true or false",
+                                stmt.default.span if stmt.default else stmt.span)
+        self.register(path, dict(kind="bool", values=None, default=default, source="optional"),
+                      scope.cond, stmt.span)
+        inner = scope.child(cond=scope.cond + (Cond(path=path, values=(True,)),))
+        if stmt.wraps:
+            self.walk_stmt(stmt.body[0], seg, inner)
+        else:
+            self.walk_body(stmt.body, inner.child(path=path))
+
+    def on_repeat(self, stmt: RepeatStmt, seg: str, scope: Scope) -> None:
+        path = join(scope.path, seg)
+        lo = self.static(stmt.lo, scope, "a repeat bound", stmt.span)
+        hi = self.static(stmt.hi, scope, "a repeat bound", stmt.span)
+        if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (lo, hi)):
+            raise ArchTypeError(f"repeat bounds must be integers >= 0, got {lo!r}..{hi!r}",
+                                stmt.span)
+        if lo > hi:
+            raise ArchTypeError(f"repeat {lo}..{hi}: the lower bound is above the upper",
+                                stmt.span, f"write {hi}..{lo}")
+        default = self.static(stmt.default, scope, "a default", stmt.span) if stmt.default else lo
+        if not (isinstance(default, int) and lo <= default <= hi):
+            raise ArchTypeError(f"default {default!r} is outside the repeat range {lo}..{hi}",
+                                stmt.default.span if stmt.default else stmt.span)
+        fixed = lo if lo == hi else None
+        if fixed is None:
+            self.register(path, dict(kind="int", lo=lo, hi=hi, step=1, default=default,
+                                     source="repeat"), scope.cond, stmt.span)
+        self.bind_repeat(stmt, scope, path, fixed)
+        for k in range(hi):
+            cond = scope.cond
+            if k >= lo:
+                cond = cond + (Cond(path=path, values=tuple(range(k + 1, hi + 1))),)
+            self.walk_body(stmt.body, self.copy_scope(stmt, seg, scope, k, cond, lo, hi, path))
+
+    def on_choice(self, stmt: ChoiceStmt, seg: str, scope: Scope) -> None:
+        path = join(scope.path, seg)
+        labels = [branch_label(b, i) for i, b in enumerate(stmt.branches)]
+        default = labels[0]
+        if stmt.default is not None:
+            d = stmt.default
+            default = d.name if isinstance(d, E.Name) else self.static(d, scope, "a default",
+                                                                        stmt.span)
+            if isinstance(default, int) and not isinstance(default, bool) and str(default) in labels:
+                default = str(default)
+            if default not in labels:
+                raise ArchTypeError(f"default '{default}' is not one of the alternatives",
+                                    d.span, "alternatives: " + ", ".join(labels))
+        self.register(path, dict(kind="choice", values=tuple(labels), default=default,
+                                 source="choice"), scope.cond, stmt.span)
+        for label, b in zip(labels, stmt.branches):
+            cond = scope.cond + (Cond(path=path, values=(label,)),)
+            self.walk_body(b.body, scope.child(path=join(path, label), cond=cond,
+                                               env=dict(scope.env)))
+
+    def on_parallel(self, stmt: ParallelStmt, seg: str, scope: Scope) -> None:
+        path = join(scope.path, seg)
+        self.check_merge(self.evaluate(stmt.merge, scope, join(path, "merge")), stmt.merge)
+        for i, b in enumerate(stmt.branches):
+            self.walk_body(b.body, scope.child(path=join(path, branch_label(b, i)),
+                                               env=dict(scope.env)))
+
+    def on_skip(self, stmt: SkipStmt, seg: str, scope: Scope) -> None:
+        path = join(scope.path, seg)
+        if stmt.merge is not None:
+            self.check_merge(self.evaluate(stmt.merge, scope, join(path, "merge")), stmt.merge)
+        self.walk_body(stmt.body, scope.child(path=path, env=dict(scope.env)))
+
+    def on_merge(self, stmt: MergeStmt, seg: str, scope: Scope) -> None:
+        self.check_merge(self.evaluate(stmt.op, scope, join(scope.path, seg, "op")), stmt.op)
+        if stmt.tap.index is not None:
+            self.evaluate(stmt.tap.index, scope)
+
+    def check_merge(self, value: Any, x: Any) -> None:
+        from ..blocks.merge import MERGES
+
+        if value is UNKNOWN or value in MERGES:
+            return
+        from ..blocks.base import suggest
+
+        raise ArchNameError(f"unknown merge '{value}'", getattr(x, "span", None),
+                            (suggest(str(value), MERGES).strip(" ()") or
+                             "one of " + ", ".join(MERGES)))
+
+    def on_towers(self, stmt: TowersStmt, seg: str, scope: Scope) -> None:
+        for name in stmt.inputs:
+            if self.space.input(name) is None:
+                from ..blocks.base import suggest
+
+                raise ArchNameError(f"towers: unknown input '{name}'", stmt.span,
+                                    suggest(name, [i.name for i in self.space.inputs]).strip(" ()")
+                                    or "declare it with `input NAME: HxWxC`")
+        if len(stmt.inputs) < 2:
+            raise ArchTypeError("towers needs at least two inputs", stmt.span)
+        positions = [s.label for s in stmt.body if isinstance(s, PositionStmt)]
+        self.check_merge(self.evaluate(stmt.merge, scope, join(scope.path, seg, "merge")),
+                         stmt.merge)
+        at_path = join(scope.path, seg, "at")
+        at = self.evaluate(stmt.at, scope, at_path)
+        if at is not UNKNOWN and at not in positions:
+            raise ArchNameError(f"towers merge position '@{at}' is not marked in the body",
+                                stmt.at.span, "mark it with @" + str(at))
+        d = self.pending.get(at_path)
+        if d is not None:
+            for v in d.fields.get("values") or ():
+                if v not in positions:
+                    raise ArchNameError(f"towers merge position '@{v}' is not marked in the body",
+                                        stmt.at.span, "positions: " + ", ".join(
+                                            "@" + p for p in positions))
+            d.fields["source"] = "towers"
+        self.walk_body(stmt.body, scope)
+
+    def on_position(self, stmt: PositionStmt, seg: str, scope: Scope) -> None:
+        pass
+
+    def on_from(self, stmt: FromStmt, seg: str, scope: Scope) -> None:
+        if stmt.ref.index is not None:
+            self.evaluate(stmt.ref.index, scope)
+
+    def on_output(self, stmt: OutputStmt, seg: str, scope: Scope) -> None:
+        if not any(o.name == stmt.name for o in self.space.outputs) and self.space.outputs:
+            from ..blocks.base import suggest
+
+            raise ArchNameError(f"unknown output '{stmt.name}'", stmt.span,
+                                suggest(stmt.name, [o.name for o in self.space.outputs]).strip(" ()")
+                                or "declare it with `output NAME: UNITS`")
+
+    # ---- settings -----------------------------------------------------------------------------
+    def walk_settings(self, root: Scope) -> None:
+        for section, settings in (("train", self.space.train), ("search", self.space.search)):
+            for s in settings:
+                try:
+                    self.evaluate(s.value, root, join(section, s.key))
+                except ArchError as e:
+                    self.sink.add(e)
+
+    def run(self) -> None:
+        try:
+            root = self.global_scope()
+        except ArchError as e:
+            self.sink.add(e)
+            return
+        self._root_env = dict(root.env)
+        if self.space.network is not None:
+            self.walk_body(self.space.network, root)
+        self.walk_settings(root)
+
+    def result(self) -> DecisionList:
+        decisions = []
+        for path, p in self.pending.items():
+            when = tuple(_simplify(p.when))
+            decisions.append(Decision(path=path, when=when, span=p.span, **p.fields))
+        return DecisionList(space=self.space.name, decisions=tuple(_parents_first(decisions)))
+
+
+def _parents_first(decisions: list[Decision]) -> list[Decision]:
+    """Stable topological order: a decision comes after every decision its condition names
+    (a `param` declared before the optional blocks that use it moves after them)."""
+    by_path = {d.path: d for d in decisions}
+    done: set[str] = set()
+    out: list[Decision] = []
+
+    def visit(d: Decision, stack: tuple = ()) -> None:
+        if d.path in done or d.path in stack:
+            return
+        for conj in d.when:
+            for c in conj:
+                parent = by_path.get(c.path)
+                if parent is not None:
+                    visit(parent, stack + (d.path,))
+        done.add(d.path)
+        out.append(d)
+
+    for d in decisions:
+        visit(d)
+    return out
+
+
+def _has_unknown(v: Any) -> bool:
+    if isinstance(v, (list, tuple)):
+        return any(x is UNKNOWN or _has_unknown(x) for x in v)
+    return False
+
+
+def _as_value(v: Any) -> Any:
+    return v
+
+
+def _simplify(conjs: Iterable[tuple]) -> list[tuple]:
+    """Drop conjunctions implied by a weaker one (a superset of conditions)."""
+    conjs = list(dict.fromkeys(conjs))
+    out = []
+    for c in conjs:
+        if any(set(o) <= set(c) and o != c for o in conjs):
+            continue
+        out.append(c)
+    return out
+
+
+_CACHE: dict[int, tuple[Space, DecisionList]] = {}
+
+
+def decisions_of(space: Space) -> DecisionList:
+    """The decision list of a space (cached per space object); raises on a malformed space."""
+    hit = _CACHE.get(id(space))
+    if hit is not None and hit[0] is space:
+        return hit[1]
+    ex = Explorer(space)
+    ex.run()
+    ex.sink.raise_if_any()
+    result = ex.result()
+    if len(_CACHE) > 64:
+        _CACHE.clear()
+    _CACHE[id(space)] = (space, result)
+    return result

@@ -1,0 +1,152 @@
+"""Network statements: the template's structure. Closed set -> one discriminated union."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import Field
+
+from .base import Node
+from .expr import Expr, KwArg
+from .params import Param
+
+
+class NameRef(Node):
+    """`fire[2 * k + 2]`, `skip[i]`, `conv1`: a label or tap, optionally indexed."""
+
+    name: str
+    index: Expr | None = None
+
+
+class CallStmt(Node):
+    """A primitive op or a user block: `conv(96, 3x3, stride=2, relu) as conv1`."""
+
+    kind: Literal["call"] = "call"
+    op: str
+    args: tuple[Expr, ...] = ()
+    kwargs: tuple[KwArg, ...] = ()
+    label: NameRef | None = None
+
+
+class LetStmt(Node):
+    kind: Literal["let"] = "let"
+    name: str
+    value: Expr
+
+
+class ParamDecl(Node):
+    """`param ratio = choice(8, 16, 32)`; `shared` (only in a repeat body) means one decision
+    for every copy instead of one per copy."""
+
+    kind: Literal["param_decl"] = "param_decl"
+    name: str
+    param: Param
+    shared: bool = False
+
+
+class OptionalStmt(Node):
+    """`optional se(ratio)` or `optional se { ... }`: a bool decision."""
+
+    kind: Literal["optional"] = "optional"
+    name: str | None = None
+    body: tuple["Stmt", ...]
+    default: Expr | None = None
+    wraps: bool = False  # True for `optional <statement>`: the statement names the decision
+
+
+class RepeatStmt(Node):
+    """`repeat group1[k] in 1..2 default 2 { ... }`: copies 0..count-1, count is searched."""
+
+    kind: Literal["repeat"] = "repeat"
+    name: str | None = None
+    index: str | None = None
+    lo: Expr
+    hi: Expr
+    default: Expr | None = None
+    body: tuple["Stmt", ...]
+
+
+class Branch(Node):
+    label: str | None = None
+    body: tuple["Stmt", ...] = ()
+
+
+class ChoiceStmt(Node):
+    """`choice op { a: conv(16, 3) | b: dwconv(7) }`: choose one alternative sub-network."""
+
+    kind: Literal["choice"] = "choice"
+    name: str | None = None
+    default: Expr | None = None
+    branches: tuple[Branch, ...]
+
+
+class ParallelStmt(Node):
+    """`parallel { a | b } merge concat`: every branch gets the same input."""
+
+    kind: Literal["parallel"] = "parallel"
+    name: str | None = None
+    branches: tuple[Branch, ...]
+    merge: Expr
+    label: NameRef | None = None
+
+
+class SkipStmt(Node):
+    """`skip project merge add { body }`: out = merge(body(x), x or its projection)."""
+
+    kind: Literal["skip"] = "skip"
+    name: str | None = None
+    project: bool = False
+    merge: Expr | None = None
+    body: tuple["Stmt", ...]
+    label: NameRef | None = None
+
+
+class MergeStmt(Node):
+    """`merge concat with skip[i]`: merge the current tensor with a saved tap."""
+
+    kind: Literal["merge"] = "merge"
+    op: Expr
+    tap: NameRef
+    project: bool = False
+    label: NameRef | None = None
+
+
+class TowersStmt(Node):
+    """`towers(image, depth) merge add at choice(@stem, @g1) { ... @stem ... @g1 }`:
+    each input runs through its own copy of the body up to the chosen position, then the
+    copies are merged and the rest of the body runs once."""
+
+    kind: Literal["towers"] = "towers"
+    inputs: tuple[str, ...]
+    merge: Expr
+    at: Expr
+    body: tuple["Stmt", ...]
+
+
+class PositionStmt(Node):
+    kind: Literal["position"] = "position"
+    label: str
+
+
+class FromStmt(Node):
+    """`from image` / `from skip[2]`: continue from an input or a saved tap."""
+
+    kind: Literal["from"] = "from"
+    ref: NameRef
+
+
+class OutputStmt(Node):
+    """`output boxes`: the current tensor is the model output of that name."""
+
+    kind: Literal["output"] = "output"
+    name: str
+
+
+Stmt = Annotated[
+    Union[CallStmt, LetStmt, ParamDecl, OptionalStmt, RepeatStmt, ChoiceStmt, ParallelStmt,
+          SkipStmt, MergeStmt, TowersStmt, PositionStmt, FromStmt, OutputStmt],
+    Field(discriminator="kind"),
+]
+
+for _m in (OptionalStmt, RepeatStmt, Branch, ChoiceStmt, ParallelStmt, SkipStmt, TowersStmt):
+    _m.model_rebuild()

@@ -1,0 +1,393 @@
+"""Parse tree -> IR. One method per named grammar rule (a test checks that none is missing).
+
+Lark's positions are attached as spans; small well-formedness checks that need no other file
+(arity of int()/float(), duplicate sections) are reported here, all of them, not just the first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lark import Token, Transformer, Tree, v_args
+
+from . import ir
+from .errors import ArchTypeError, ErrorSink
+from .ir import expr as E
+from .source import Span
+
+
+def _str(tok: Token) -> str:
+    return str(tok)
+
+
+def _unquote(tok: Token) -> str:
+    return bytes(str(tok)[1:-1], "utf-8").decode("unicode_escape")
+
+
+@v_args(meta=True)
+class ToIR(Transformer):
+    def __init__(self, path: str, sink: ErrorSink):
+        super().__init__(visit_tokens=False)
+        self.path = path
+        self.sink = sink
+
+    def _span(self, meta) -> Span | None:
+        return Span.from_meta(meta, self.path)
+
+    def _err(self, message: str, meta, hint: str | None = None) -> None:
+        self.sink.add(ArchTypeError(message, self._span(meta), hint))
+
+    # ---- file structure -------------------------------------------------------------------
+    def start(self, meta, items):
+        fields: dict[str, Any] = {"imports": [], "inputs": [], "outputs": [], "params": [],
+                                  "blocks": [], "train": [], "search": []}
+        seen: dict[str, Any] = {}
+        for item in items:
+            if isinstance(item, ir.ParamDecl):  # a top-level parameter
+                if item.shared:
+                    self.sink.add(ArchTypeError("'shared' is only meaningful inside a repeat",
+                                                item.span, "remove 'shared'"))
+                fields["params"].append(item)
+                continue
+            kind, node, m = item
+            if kind in ("space", "task", "network"):
+                if kind in seen:
+                    self._err(f"a file has at most one '{kind}' section", m,
+                              f"the first one is at line {seen[kind].line}")
+                    continue
+                seen[kind] = m
+                if kind == "space":
+                    fields["name"], fields["description"] = node
+                else:
+                    fields[kind] = node
+            elif kind in ("train", "search"):
+                if kind in seen:
+                    self._err(f"a file has at most one '{kind}' section", m,
+                              f"merge it with the one at line {seen[kind].line}")
+                    continue
+                seen[kind] = m
+                fields[kind] = node
+            else:
+                fields[kind].append(node)
+        for key in ("imports", "inputs", "outputs", "params", "blocks", "train", "search"):
+            fields[key] = tuple(fields[key])
+        return ir.Space(span=self._span(meta), **fields)
+
+    def space_decl(self, meta, c):
+        name, desc = c
+        return ("space", (_str(name), _unquote(desc) if desc is not None else None), meta)
+
+    def import_decl(self, meta, c):
+        return ("imports", ir.Import(path=_unquote(c[0]), span=self._span(meta)), meta)
+
+    def input_decl(self, meta, c):
+        return ("inputs", ir.InputDecl(name=_str(c[0]), shape=c[1], span=self._span(meta)), meta)
+
+    def output_decl(self, meta, c):
+        return ("outputs", ir.OutputDecl(name=_str(c[0]), units=c[1], span=self._span(meta)), meta)
+
+    def task_decl(self, meta, c):
+        task = _str(c[0])
+        if task not in ir.space.TASKS:
+            from .blocks.base import suggest
+
+            self._err(f"unknown task '{task}'", meta,
+                      "one of " + ", ".join(ir.space.TASKS) + suggest(task, ir.space.TASKS))
+            task = "classification"
+        return ("task", task, meta)
+
+    def shape(self, meta, c):
+        return tuple(int(v) for v in str(c[0]).split("x"))
+
+    def network(self, meta, c):
+        return ("network", c[0], meta)
+
+    def train_section(self, meta, c):
+        return ("train", tuple(c), meta)
+
+    def search_section(self, meta, c):
+        return ("search", tuple(c), meta)
+
+    def setting(self, meta, c):
+        return ir.Setting(key=_str(c[0]), value=c[1], span=self._span(meta))
+
+    # ---- parameters -----------------------------------------------------------------------
+    def param_decl(self, meta, c):
+        shared, name, param = c
+        return ir.ParamDecl(name=_str(name), param=param, shared=shared is not None,
+                            span=self._span(meta))
+
+    def param_expr(self, meta, c):
+        return E.ParamExpr(param=c[0], span=self._span(meta))
+
+    def default(self, meta, c):
+        return c[0]
+
+    def _split_args(self, meta, args, what: str, names: tuple[str, ...], flags: tuple[str, ...] = ()):
+        """Bind int()/float() arguments: positional in `names` order, keywords, bare flags."""
+        out: dict[str, Any] = {}
+        positional = [a for a in (args or ()) if not isinstance(a, E.KwArg)]
+        keywords = [a for a in (args or ()) if isinstance(a, E.KwArg)]
+        slots = list(names)
+        for a in positional:
+            if isinstance(a, E.Name) and a.name in flags:
+                out[a.name] = True
+                continue
+            if not slots:
+                self._err(f"{what}() takes at most {len(names)} arguments", meta,
+                          f"write {what}({', '.join(names)})")
+                break
+            out[slots.pop(0)] = a
+        for kw in keywords:
+            if kw.name not in names and kw.name not in flags:
+                self._err(f"{what}() has no argument '{kw.name}'", meta,
+                          "arguments: " + ", ".join(names + flags))
+                continue
+            if kw.name in out:
+                self._err(f"{what}() got '{kw.name}' twice", meta)
+            out[kw.name] = kw.value
+        return out
+
+    def int_param(self, meta, c):
+        args, default = c
+        a = self._split_args(meta, args, "int", ("lo", "hi", "step"))
+        if "lo" not in a or "hi" not in a:
+            self._err("int() needs a lower and an upper bound", meta, "write int(lo, hi) or int(lo, hi, step)")
+            a.setdefault("lo", E.Num(value=0))
+            a.setdefault("hi", a["lo"])
+        return ir.IntParam(lo=a["lo"], hi=a["hi"], step=a.get("step"), default=default,
+                           span=self._span(meta))
+
+    def float_param(self, meta, c):
+        args, default = c
+        a = self._split_args(meta, args, "float", ("lo", "hi", "step"), flags=("log",))
+        if "lo" not in a or "hi" not in a:
+            self._err("float() needs a lower and an upper bound", meta,
+                      "write float(lo, hi), float(lo, hi, step=0.1) or float(lo, hi, log)")
+            a.setdefault("lo", E.Num(value=0.0))
+            a.setdefault("hi", a["lo"])
+        log = a.get("log", False)
+        if isinstance(log, E.BoolLit):
+            log = log.value
+        elif not isinstance(log, bool):
+            self._err("float(..., log=...) must be true or false", meta)
+            log = False
+        if log and a.get("step") is not None:
+            self._err("float() takes either a step or log, not both", meta)
+        return ir.FloatParam(lo=a["lo"], hi=a["hi"], step=a.get("step"), log=log, default=default,
+                             span=self._span(meta))
+
+    def choice_param(self, meta, c):
+        args, default = c
+        values = tuple(a for a in (args or ()) if not isinstance(a, E.KwArg))
+        if any(isinstance(a, E.KwArg) for a in (args or ())):
+            self._err("choice() takes values only, no keyword arguments", meta)
+        if not values:
+            self._err("choice() needs at least one value", meta, "write choice(a, b, ...)")
+        return ir.ChoiceParam(values=values, default=default, span=self._span(meta))
+
+    def bool_param(self, meta, c):
+        return ir.BoolParam(default=c[0], span=self._span(meta))
+
+    def fixed_param(self, meta, c):
+        return ir.FixedParam(value=c[0], span=self._span(meta))
+
+    # ---- blocks ---------------------------------------------------------------------------
+    def block_def(self, meta, c):
+        name, formals, body = c
+        formals = formals or ()
+        seen: set[str] = set()
+        for f in formals:
+            if f.name in seen:
+                self._err(f"block '{name}' has two arguments named '{f.name}'", meta)
+            seen.add(f.name)
+        return ("blocks", ir.BlockDef(name=_str(name), params=tuple(formals), body=body,
+                                      span=self._span(meta)), meta)
+
+    def formals(self, meta, c):
+        return tuple(c)
+
+    def formal(self, meta, c):
+        return ir.Formal(name=_str(c[0]), default=c[1], span=self._span(meta))
+
+    def body(self, meta, c):
+        return tuple(c)
+
+    # ---- statements -----------------------------------------------------------------------
+    def call_stmt(self, meta, c):
+        name, args, label = c
+        args = args or ()
+        pos = tuple(a for a in args if not isinstance(a, E.KwArg))
+        kws = tuple(a for a in args if isinstance(a, E.KwArg))
+        seen_kw = False
+        for a in args:
+            if isinstance(a, E.KwArg):
+                seen_kw = True
+            elif seen_kw and not isinstance(a, E.Name):  # bare flags (relu, same) may follow
+                self._err("positional argument after a keyword argument", meta,
+                          "put positional arguments first")
+                break
+        return ir.CallStmt(op=_str(name), args=pos, kwargs=kws, label=label, span=self._span(meta))
+
+    def call_args_parens(self, meta, c):
+        return c[0] or ()
+
+    def label(self, meta, c):
+        return c[0]
+
+    def name_ref(self, meta, c):
+        return ir.NameRef(name=_str(c[0]), index=c[1], span=self._span(meta))
+
+    def let_stmt(self, meta, c):
+        return ir.LetStmt(name=_str(c[0]), value=c[1], span=self._span(meta))
+
+    def optional_stmt(self, meta, c):
+        default, target = c
+        if isinstance(target, tuple) and len(target) == 2 and target[0] == "named":
+            name, body = target[1]
+            return ir.OptionalStmt(name=name, body=body, default=default, wraps=False,
+                                   span=self._span(meta))
+        return ir.OptionalStmt(name=None, body=(target,), default=default, wraps=True,
+                               span=self._span(meta))
+
+    def optional_named(self, meta, c):
+        if len(c) == 2:
+            return ("named", (_str(c[0]), c[1]))
+        return ("named", (None, c[0]))
+
+    def repeat_stmt(self, meta, c):
+        name, (lo, hi), default, body = c
+        rname, index = name if name is not None else (None, None)
+        return ir.RepeatStmt(name=rname, index=index, lo=lo, hi=hi, default=default, body=body,
+                             span=self._span(meta))
+
+    def repeat_name(self, meta, c):
+        return (_str(c[0]), _str(c[1]) if c[1] is not None else None)
+
+    def range(self, meta, c):
+        return tuple(self._bound(b) for b in c)
+
+    def _bound(self, b):
+        if isinstance(b, Token):
+            if b.type == "INT":
+                return E.Num(value=int(b), span=Span.from_token(b, self.path))
+            return E.Name(name=str(b), span=Span.from_token(b, self.path))
+        return b
+
+    def choice_stmt(self, meta, c):
+        name, default, *branches = c
+        self._check_branch_labels(meta, branches, "choice")
+        return ir.ChoiceStmt(name=_str(name) if name is not None else None, default=default,
+                             branches=tuple(branches), span=self._span(meta))
+
+    def parallel_stmt(self, meta, c):
+        name, *branches, merge, label = c
+        self._check_branch_labels(meta, branches, "parallel")
+        return ir.ParallelStmt(name=_str(name) if name is not None else None,
+                               branches=tuple(branches), merge=merge, label=label,
+                               span=self._span(meta))
+
+    def _check_branch_labels(self, meta, branches, what):
+        labels = [b.label for b in branches if b.label is not None]
+        dup = {x for x in labels if labels.count(x) > 1}
+        for d in sorted(dup):
+            self._err(f"{what} has two branches labelled '{d}'", meta)
+
+    def branch(self, meta, c):
+        label, *body = c
+        return ir.Branch(label=_str(label) if label is not None else None, body=tuple(body),
+                         span=self._span(meta))
+
+    def skip_stmt(self, meta, c):
+        name, project, merge, body, label = c
+        return ir.SkipStmt(name=_str(name) if name is not None else None,
+                           project=project is not None, merge=merge, body=body, label=label,
+                           span=self._span(meta))
+
+    def merge_stmt(self, meta, c):
+        op, tap, project, label = c
+        return ir.MergeStmt(op=op, tap=tap, project=project is not None, label=label,
+                            span=self._span(meta))
+
+    def towers_stmt(self, meta, c):
+        *names, merge, at, body = c
+        return ir.TowersStmt(inputs=tuple(_str(n) for n in names), merge=merge, at=at, body=body,
+                             span=self._span(meta))
+
+    def position_stmt(self, meta, c):
+        return ir.PositionStmt(label=_str(c[0]), span=self._span(meta))
+
+    def from_stmt(self, meta, c):
+        return ir.FromStmt(ref=c[0], span=self._span(meta))
+
+    def output_stmt(self, meta, c):
+        return ir.OutputStmt(name=_str(c[0]), span=self._span(meta))
+
+    # ---- expressions ----------------------------------------------------------------------
+    def call_args(self, meta, c):
+        return tuple(a for a in c if a is not None)
+
+    def kwarg(self, meta, c):
+        return E.KwArg(name=_str(c[0]), value=c[1], span=self._span(meta))
+
+    def compare(self, meta, c):
+        return E.BinOp(op=str(c[1]), left=c[0], right=c[2], span=self._span(meta))
+
+    def binop(self, meta, c):
+        return E.BinOp(op=str(c[1]), left=c[0], right=c[2], span=self._span(meta))
+
+    def neg(self, meta, c):
+        operand = c[1]
+        if isinstance(operand, E.Num):  # fold literals so `-1` is data, not arithmetic
+            return E.Num(value=-operand.value, span=self._span(meta))
+        return E.Neg(operand=operand, span=self._span(meta))
+
+    def int_lit(self, meta, c):
+        return E.Num(value=int(c[0]), span=self._span(meta))
+
+    def float_lit(self, meta, c):
+        return E.Num(value=float(c[0]), span=self._span(meta))
+
+    def str_lit(self, meta, c):
+        return E.Str(value=_unquote(c[0]), span=self._span(meta))
+
+    def true_lit(self, meta, c):
+        return E.BoolLit(value=True, span=self._span(meta))
+
+    def false_lit(self, meta, c):
+        return E.BoolLit(value=False, span=self._span(meta))
+
+    def dims_lit(self, meta, c):
+        return E.Dims(values=tuple(int(v) for v in str(c[0]).split("x")), span=self._span(meta))
+
+    def name(self, meta, c):
+        return E.Name(name=_str(c[0]), span=self._span(meta))
+
+    def attr(self, meta, c):
+        return E.Attr(obj=_str(c[0]), attr=_str(c[1]), span=self._span(meta))
+
+    def in_attr(self, meta, c):
+        return E.InAttr(attr=_str(c[0]), span=self._span(meta))
+
+    def position_ref(self, meta, c):
+        return E.Position(label=_str(c[0]), span=self._span(meta))
+
+    def call_expr(self, meta, c):
+        name, args = c
+        args = args or ()
+        return E.Call(name=_str(name), args=tuple(a for a in args if not isinstance(a, E.KwArg)),
+                      kwargs=tuple(a for a in args if isinstance(a, E.KwArg)),
+                      span=self._span(meta))
+
+    def list_expr(self, meta, c):
+        return E.ListExpr(items=tuple(x for x in c if x is not None), span=self._span(meta))
+
+    def objective(self, meta, c):
+        return E.Objective(direction=str(c[0]), metric=_str(c[1]), span=self._span(meta))
+
+    def __default__(self, data, children, meta):  # pragma: no cover - every rule has a method
+        raise AssertionError(f"no transformer method for grammar rule '{data}'")
+
+
+def to_ir(tree: Tree, path: str, sink: ErrorSink) -> ir.Space:
+    return ToIR(path, sink).transform(tree)
