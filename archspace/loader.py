@@ -108,7 +108,7 @@ def _resolve_imports(space: Space, base: Path, sink: ErrorSink, stack: tuple) ->
 
 def _check(space: Space, sink: ErrorSink) -> None:
     """Name and type checks that need the whole space: duplicates, then a full decision walk."""
-    from .ir.settings import check_settings
+    from .ir.settings import check_objectives, check_settings
 
     for what, items in (("input", space.inputs), ("output", space.outputs),
                         ("block", space.blocks), ("param", space.params)):
@@ -123,6 +123,7 @@ def _check(space: Space, sink: ErrorSink) -> None:
         sink.add(ArchNameError("the network has no input", None,
                                "declare one with `input image: 32x32x3`"))
     check_settings(space, sink)
+    check_objectives(space, sink)
     ex = Explorer(space)
     ex.run()
     for e in ex.sink.items:

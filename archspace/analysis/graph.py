@@ -271,7 +271,10 @@ class Builder(Walker):
 
     def on_choice(self, stmt: ChoiceStmt, seg: str, scope: Scope) -> None:
         path = join(scope.path, seg)
-        chosen = self.decide(path, stmt.span)
+        if self.switch_binding(stmt, scope) is not None:
+            chosen = str(self.lookup(stmt.name, scope, stmt.span))
+        else:
+            chosen = self.decide(path, stmt.span)
         for i, b in enumerate(stmt.branches):
             label = branch_label(b, i)
             if label == chosen:
@@ -330,6 +333,7 @@ class Builder(Walker):
             for s, sg in zip(stmt.body[:cut], segs[:cut]):
                 self.walk_stmt(s, sg, tower)
             ends.append(self.cur)
+        scope.env.update(tower.env)  # names bound before the merge (repeats, lets) stay visible
         self.cur = self.merge(op, ends, join_layer(scope.layer_prefix, f"merge_{at}"),
                               join(scope.path, seg), stmt.span)
         for s, sg in zip(stmt.body[cut:], segs[cut:]):

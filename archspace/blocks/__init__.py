@@ -6,7 +6,9 @@ from .registry import REGISTRY, UnknownOpError, get_op, op_names, register
 
 # importing the op modules fills REGISTRY
 from . import activation, conv, dense, norm, pooling, shape_ops  # noqa: E402,F401
-from .merge import MERGES, UnknownMergeError, get_merge, merge_layer, merge_out_shape, projection  # noqa: E402
+from .merge import (  # noqa: E402
+    MERGES, UnknownMergeError, get_merge, merge_layer, merge_out_shape, projection,
+)
 
 __all__ = [
     "REGISTRY", "get_op", "op_names", "register", "UnknownOpError", "UnknownMergeError",

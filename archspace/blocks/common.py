@@ -56,7 +56,8 @@ def nonempty(op: str, in_shape: Shape) -> Shape:
 
 
 def window(op: str, in_shape: Shape, size: tuple[int, int], stride: tuple[int, int],
-           padding: str, dilation: tuple[int, int] = (1, 1), what: str = "kernel") -> tuple[int, int]:
+           padding: str, dilation: tuple[int, int] = (1, 1), what: str = "kernel"
+           ) -> tuple[int, int]:
     """Output (H, W) of a sliding window, as Keras computes it.
 
     same: ceil(n / s) regardless of the window; valid: floor((n - span) / s) + 1 where the

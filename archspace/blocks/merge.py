@@ -99,7 +99,8 @@ def projection(in_shape: Shape, out_shape: Shape, name: str
     norm = LayerSpec("BatchNormalization", f"{name}.bn")
     bn_params = (2 * c_out, 2 * c_out)
     if len(in_shape) == 3:
-        strides = tuple(_stride(i, o) if o > 0 else None for i, o in zip(in_shape[:2], out_shape[:2]))
+        strides = tuple(_stride(i, o) if o > 0 else None
+                        for i, o in zip(in_shape[:2], out_shape[:2]))
         if None in strides:
             raise ShapeError(f"cannot project {fmt(in_shape)} onto {fmt(out_shape)}: no integer "
                              f"stride maps {fmt(in_shape[:2])} to {fmt(out_shape[:2])}")

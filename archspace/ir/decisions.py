@@ -18,12 +18,13 @@ from ..errors import ArchError, ArchNameError, ArchTypeError, ErrorSink
 from ..source import Span
 from . import expr as E
 from .base import Node
-from .nodes import (CallStmt, ChoiceStmt, FromStmt, MergeStmt, OptionalStmt, OutputStmt,
-                    ParallelStmt, ParamDecl, PositionStmt, RepeatStmt, SkipStmt, TowersStmt)
+from .nodes import (CallStmt, ChoiceStmt, FromStmt, MergeStmt, NameRef, OptionalStmt,
+                    OutputStmt, ParallelStmt, ParamDecl, PositionStmt, RepeatStmt, SkipStmt,
+                    TowersStmt)
 from .params import BoolParam, ChoiceParam, FixedParam, FloatParam, IntParam
 from .space import Space
 from .walk import (UNKNOWN, Cond, ParamBinding, RepeatBinding, Scope, Walker, branch_label, join,
-                   positional_slots, segments)
+                   positional_slots, render_ref, segments)
 
 Value = Union[bool, int, float, str]
 
@@ -182,6 +183,10 @@ class Explorer(Walker):
         self.pending: dict[str, _Pending] = {}
         self.sink = ErrorSink()
         self.use_cond: tuple = ()
+        # labels seen so far in walk order, for the static check of taps (`merge .. with x`,
+        # `from x`): plain or statically indexed names, and bases of dynamically indexed ones
+        self.tap_names: set[str] = set()
+        self.tap_bases: set[str] = set()
         from ..blocks import REGISTRY
 
         self.ops = REGISTRY
@@ -272,13 +277,18 @@ class Explorer(Walker):
         super().declare(decl, scope, path)
         if not isinstance(decl.param, FixedParam):
             src = "param"
-            self.register(path, dict(self.domain(decl.param, scope, decl.span), source=src),
-                          None, decl.span)
+            try:  # a bad domain is reported, and the walk goes on to find the other errors
+                self.register(path, dict(self.domain(decl.param, scope, decl.span), source=src),
+                              None, decl.span)
+            except ArchError as e:
+                self.sink.add(e)
 
     def param_value(self, binding: ParamBinding, scope: Scope, span: Span | None) -> Any:
         # the condition of the statement being walked, not of the scope the name lives in:
         # a block argument is evaluated where the block uses it
-        self.pending[binding.path].add_when(self.use_cond)
+        p = self.pending.get(binding.path)
+        if p is not None:  # None: its declaration was malformed (already reported)
+            p.add_when(self.use_cond)
         return UNKNOWN
 
     def inline_value(self, param: Any, path: str, scope: Scope, span: Span | None) -> Any:
@@ -305,6 +315,41 @@ class Explorer(Walker):
             self.sink.add(e)
         finally:
             self.use_cond = saved
+            self.note_label(stmt, scope)
+
+    def note_label(self, stmt: Any, scope: Scope) -> None:
+        if isinstance(stmt, OptionalStmt) and stmt.wraps:
+            stmt = stmt.body[0]
+        label = getattr(stmt, "label", None)
+        if not isinstance(label, NameRef):
+            return
+        if label.index is None:
+            self.tap_names.add(label.name)
+            return
+        self.tap_bases.add(label.name)
+        name = render_ref(label, scope.env)
+        if name != label.name:
+            self.tap_names.add(name)
+
+    def check_tap(self, ref: NameRef, scope: Scope) -> None:
+        """A tap must name an input, `input` (in a block: the block's input) or a label given
+        earlier; which labelled copy exists is only known per configuration."""
+        if ref.index is not None:
+            self.evaluate(ref.index, scope)
+            if ref.name in self.tap_bases:
+                return
+        elif (ref.name in self.tap_names or self.space.input(ref.name) is not None
+              or (ref.name == "input" and scope.in_block)
+              or any(ref.name[len(b):].isdigit() for b in self.tap_bases
+                     if ref.name.startswith(b))):
+            return
+        from ..blocks.base import suggest
+
+        known = sorted(self.tap_names | self.tap_bases | {i.name for i in self.space.inputs}
+                       | ({"input"} if scope.in_block else set()))
+        raise ArchNameError(f"unknown tap '{ref.name}'", ref.span,
+                            suggest(ref.name, known).strip(" ()") or
+                            f"label an earlier statement with `as {ref.name}`, or name an input")
 
     def on_call(self, stmt: CallStmt, seg: str, scope: Scope) -> None:
         if stmt.op in self.blocks:
@@ -342,7 +387,10 @@ class Explorer(Walker):
         self.register(path, dict(kind="bool", values=None, default=default, source="optional"),
                       scope.cond, stmt.span)
         inner = scope.child(cond=scope.cond + (Cond(path=path, values=(True,)),))
-        if stmt.wraps:
+        if stmt.wraps and isinstance(stmt.body[0], SkipStmt):
+            # `optional skip { body }`: only the residual is optional, the body always stays
+            self.on_skip(stmt.body[0], seg, scope, merge_scope=inner)
+        elif stmt.wraps:
             self.walk_stmt(stmt.body[0], seg, inner)
         else:
             self.walk_body(stmt.body, inner.child(path=path))
@@ -375,6 +423,10 @@ class Explorer(Walker):
     def on_choice(self, stmt: ChoiceStmt, seg: str, scope: Scope) -> None:
         path = join(scope.path, seg)
         labels = [branch_label(b, i) for i, b in enumerate(stmt.branches)]
+        switch = self.switch_binding(stmt, scope)
+        if switch is not None:
+            self.on_switch(stmt, switch, labels, path, scope)
+            return
         default = labels[0]
         if stmt.default is not None:
             d = stmt.default
@@ -392,6 +444,28 @@ class Explorer(Walker):
             self.walk_body(b.body, scope.child(path=join(path, label), cond=cond,
                                                env=dict(scope.env)))
 
+    def on_switch(self, stmt: ChoiceStmt, binding: ParamBinding, labels: list[str], path: str,
+                  scope: Scope) -> None:
+        pending = self.pending[binding.path]
+        values = [str(v) for v in pending.fields.get("values") or ()]
+        if pending.fields.get("kind") != "choice":
+            raise ArchTypeError(f"'choice {stmt.name}' switches on a parameter, which must be a "
+                                "choice()", stmt.span)
+        missing = [v for v in values if v not in labels]
+        extra = [lb for lb in labels if lb not in values]
+        if missing or extra:
+            raise ArchTypeError(
+                f"'choice {stmt.name}' must have one branch per value of the parameter",
+                stmt.span, (f"missing: {', '.join(missing)}" if missing else "") +
+                ("; " if missing and extra else "") + (f"not a value: {', '.join(extra)}"
+                                                      if extra else ""))
+        pending.add_when(self.use_cond)
+        for label, b in zip(labels, stmt.branches):
+            value = next(v for v in pending.fields["values"] if str(v) == label)
+            cond = scope.cond + (Cond(path=binding.path, values=(value,)),)
+            self.walk_body(b.body, scope.child(path=join(path, label), cond=cond,
+                                               env=dict(scope.env)))
+
     def on_parallel(self, stmt: ParallelStmt, seg: str, scope: Scope) -> None:
         path = join(scope.path, seg)
         self.check_merge(self.evaluate(stmt.merge, scope, join(path, "merge")), stmt.merge)
@@ -399,16 +473,21 @@ class Explorer(Walker):
             self.walk_body(b.body, scope.child(path=join(path, branch_label(b, i)),
                                                env=dict(scope.env)))
 
-    def on_skip(self, stmt: SkipStmt, seg: str, scope: Scope) -> None:
+    def on_skip(self, stmt: SkipStmt, seg: str, scope: Scope,
+                merge_scope: Scope | None = None) -> None:
         path = join(scope.path, seg)
         if stmt.merge is not None:
-            self.check_merge(self.evaluate(stmt.merge, scope, join(path, "merge")), stmt.merge)
+            ms = merge_scope or scope
+            saved, self.use_cond = self.use_cond, ms.cond
+            try:
+                self.check_merge(self.evaluate(stmt.merge, ms, join(path, "merge")), stmt.merge)
+            finally:
+                self.use_cond = saved
         self.walk_body(stmt.body, scope.child(path=path, env=dict(scope.env)))
 
     def on_merge(self, stmt: MergeStmt, seg: str, scope: Scope) -> None:
         self.check_merge(self.evaluate(stmt.op, scope, join(scope.path, seg, "op")), stmt.op)
-        if stmt.tap.index is not None:
-            self.evaluate(stmt.tap.index, scope)
+        self.check_tap(stmt.tap, scope)
 
     def check_merge(self, value: Any, x: Any) -> None:
         from ..blocks.merge import MERGES
@@ -453,8 +532,7 @@ class Explorer(Walker):
         pass
 
     def on_from(self, stmt: FromStmt, seg: str, scope: Scope) -> None:
-        if stmt.ref.index is not None:
-            self.evaluate(stmt.ref.index, scope)
+        self.check_tap(stmt.ref, scope)
 
     def on_output(self, stmt: OutputStmt, seg: str, scope: Scope) -> None:
         if not any(o.name == stmt.name for o in self.space.outputs) and self.space.outputs:
@@ -468,6 +546,8 @@ class Explorer(Walker):
     def walk_settings(self, root: Scope) -> None:
         for section, settings in (("train", self.space.train), ("search", self.space.search)):
             for s in settings:
+                if s.key in ("objectives", "constraints"):
+                    continue  # metric names, not values: checked by settings.check_objectives
                 try:
                     self.evaluate(s.value, root, join(section, s.key))
                 except ArchError as e:

@@ -52,3 +52,74 @@ def check_settings(space: Space, sink: ErrorSink) -> None:
             elif s.key in seen:
                 sink.add(ArchNameError(f"{section} setting '{s.key}' is given twice", s.span))
             seen.add(s.key)
+
+
+# -- objectives and constraints -------------------------------------------------------------
+METRICS_STATIC = ("params", "trainable_params", "bytes", "macs", "flops")
+
+
+def objectives(space: Space) -> list[tuple[str, str]]:
+    """[(direction, metric)] from `objectives = [maximize val_accuracy, minimize params]`;
+    default: maximize val_accuracy."""
+    from . import expr as E
+
+    for s in space.search:
+        if s.key == "objectives":
+            items = s.value.items if isinstance(s.value, E.ListExpr) else (s.value,)
+            return [(i.direction, i.metric) for i in items if isinstance(i, E.Objective)]
+    return [("maximize", "val_accuracy")]
+
+
+def constraints(space: Space) -> list[tuple[str, str, float]]:
+    """[(metric, op, bound)] from `constraints = [params <= 2e6]`."""
+    from . import expr as E
+    from .walk import Scope, Walker
+
+    out = []
+    for s in space.search:
+        if s.key != "constraints":
+            continue
+        items = s.value.items if isinstance(s.value, E.ListExpr) else (s.value,)
+        for i in items:
+            metric, op, bound = _constraint(i)
+            out.append((metric, op, float(Walker(space).evaluate(bound, Scope()))))
+    return out
+
+
+_FLIP = {"<=": ">=", ">=": "<=", "<": ">", ">": "<"}
+
+
+def _constraint(x):
+    """A comparison with a metric name on one side, the bound on the other."""
+    from ..errors import ArchTypeError
+    from . import expr as E
+
+    if not (isinstance(x, E.BinOp) and x.op in _FLIP):
+        raise ArchTypeError("a constraint compares a metric with a bound, e.g. params <= 2e6",
+                            getattr(x, "span", None))
+    if isinstance(x.left, E.Name):
+        return x.left.name, x.op, x.right
+    if isinstance(x.right, E.Name):
+        return x.right.name, _FLIP[x.op], x.left
+    raise ArchTypeError("a constraint needs a metric name on one side (params, bytes, macs, "
+                        "val_accuracy, ...)", x.span)
+
+
+def check_objectives(space: Space, sink: ErrorSink) -> None:
+    from ..errors import ArchError, ArchTypeError
+    from . import expr as E
+
+    for s in space.search:
+        if s.key == "objectives":
+            items = s.value.items if isinstance(s.value, E.ListExpr) else (s.value,)
+            for i in items:
+                if not isinstance(i, E.Objective):
+                    sink.add(ArchTypeError("an objective reads `maximize METRIC` or "
+                                           "`minimize METRIC`", getattr(i, "span", None) or s.span))
+        elif s.key == "constraints":
+            items = s.value.items if isinstance(s.value, E.ListExpr) else (s.value,)
+            for i in items:
+                try:
+                    _constraint(i)
+                except ArchError as e:
+                    sink.add(e)

@@ -134,7 +134,7 @@ def render_ref(ref: NameRef, env: dict[str, Any]) -> str:
 
 def _base_segment(stmt: Any, env: dict[str, Any]) -> str:
     label = getattr(stmt, "label", None)
-    if label is not None:
+    if isinstance(label, NameRef):  # (a position's label is a plain string)
         return render_ref(label, env)
     name = getattr(stmt, "name", None)
     if isinstance(stmt, OptionalStmt):
@@ -336,6 +336,7 @@ class Walker:
     def on_param_decl(self, stmt: ParamDecl, seg: str, scope: Scope) -> None:
         if stmt.shared:
             if scope.shared_path is None:
+                self.declare(stmt, scope, join(scope.path, stmt.name))  # no follow-on errors
                 raise ArchTypeError("'shared param' belongs directly inside a repeat body",
                                     stmt.span, "drop 'shared', or move it into a repeat")
             self.declare(stmt, scope.child(cond=scope.shared_cond), join(scope.shared_path, stmt.name))
@@ -407,6 +408,22 @@ class Walker:
             shared_cond = shared_cond + (Cond(path=path, values=tuple(range(1, hi + 1))),)
         return scope.child(path=join(scope.path, f"{seg}[{k}]"), env=env, cond=cond,
                            shared_path=path, shared_cond=shared_cond)
+
+    def switch_binding(self, stmt: Any, scope: Scope) -> ParamBinding | None:
+        """`choice kind { conv3: .. | conv5: .. }` where `kind` names a choice parameter (also
+        through block arguments): the structure follows that parameter, no new decision."""
+        name, env = stmt.name, scope.env
+        for _ in range(MAX_BLOCK_DEPTH):
+            if name is None or name not in env:
+                return None
+            b = env[name]
+            if isinstance(b, ParamBinding):
+                return b
+            if isinstance(b, Thunk) and isinstance(b.expr, E.Name):
+                name, env = b.expr.name, b.scope.env
+                continue
+            return None
+        return None
 
     def layer_prefix_for(self, stmt: Any, seg: str, scope: Scope) -> str:
         return join_layer(scope.layer_prefix, seg)

@@ -269,10 +269,8 @@ def test_merge_matches_keras(keras, op, shapes):
 def test_merge_shape_errors(keras, op, shapes, fragment):
     with pytest.raises(ShapeError, match=fragment):
         merge_out_shape(op, shapes)
-    if op != "concat" or len({len(s) for s in shapes}) > 1:
-        # Keras' Concatenate.build lets equal-rank mismatches through until run time
-        with pytest.raises(Exception):
-            build(keras, shapes, [merge_layer(op, "m")])
+    with pytest.raises(Exception):
+        build(keras, shapes, [merge_layer(op, "m")])
 
 
 @pytest.mark.parametrize("src,dst", [
@@ -308,3 +306,45 @@ def test_projection_macs():
 def test_projection_errors(src, dst, fragment):
     with pytest.raises(ShapeError, match=fragment):
         projection(src, dst, "p")
+
+
+# -- exhaustive small grid against Keras' own shape arithmetic ------------------------------------
+def test_window_arithmetic_grid(keras):
+    """conv / pool / deconv output sizes for every small (n, k, s, d, padding), compared with the
+    functions Keras layers call (pure, so thousands of cases take milliseconds)."""
+    from keras.src.backend.common.backend_utils import compute_conv_transpose_output_shape
+    from keras.src.ops.operation_utils import (
+        compute_conv_output_shape, compute_pooling_output_shape,
+    )
+
+    conv, pool, deconv = get_op("conv"), get_op("maxpool"), get_op("deconv")
+    checked = 0
+    for n in range(1, 9):
+        for k in range(1, 6):
+            for s in range(1, 4):
+                for pad in ("same", "valid"):
+                    shape = (n, n + 1, 2)
+                    for d in ((1, 2, 3) if s == 1 else (1,)):
+                        args = conv.bind([4, k, s, pad], {"dilation": d})
+                        try:
+                            ref = compute_conv_output_shape((1,) + shape, 4, (k, k), s, pad,
+                                                            dilation_rate=d)[1:]
+                        except ValueError:
+                            with pytest.raises(ShapeError):
+                                conv.out_shape(args, shape)
+                        else:
+                            assert conv.out_shape(args, shape) == ref, (n, k, s, d, pad)
+                    args = pool.bind([k, s, pad], {})
+                    try:
+                        ref = compute_pooling_output_shape((1,) + shape, (k, k), (s, s), pad)[1:]
+                    except ValueError:
+                        with pytest.raises(ShapeError):
+                            pool.out_shape(args, shape)
+                    else:
+                        assert pool.out_shape(args, shape) == ref, (n, k, s, pad)
+                    args = deconv.bind([4, k, s, pad], {})
+                    ref = compute_conv_transpose_output_shape((1,) + shape, (k, k), 4, (s, s),
+                                                              pad)[1:]
+                    assert deconv.out_shape(args, shape) == tuple(ref), (n, k, s, pad)
+                    checked += 1
+    assert checked == 8 * 5 * 3 * 2
