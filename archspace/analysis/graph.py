@@ -198,7 +198,7 @@ class Builder(Walker):
                 raise ArchNameError(f"unknown name '{bad}'", stmt.span,
                                     "declare it with 'param' or 'let', or pass it as a block "
                                     "argument") from None
-            raise ArchTypeError(str(e), stmt.span) from None
+            raise self.arg_error(stmt, e, scope, names, flags) from None
         in_shape = self.shape()
         try:
             out = op.out_shape(args, in_shape)

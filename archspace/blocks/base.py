@@ -34,7 +34,13 @@ class ShapeError(Exception):
 
 
 class ArgError(Exception):
-    """An argument value is of the wrong type or outside what the op accepts."""
+    """An argument value is of the wrong type or outside what the op accepts.
+
+    `arg` names the offending argument when there is one, so a caller can point at it."""
+
+    def __init__(self, message: str, arg: str | None = None):
+        super().__init__(message)
+        self.arg = arg
 
 
 @dataclass(frozen=True)
@@ -107,7 +113,8 @@ class Op:
             if flag is not None and not _takes_symbol(slot, value):
                 # a second bare `relu` would otherwise land in an unrelated slot and report a
                 # confusing type error there
-                raise ArgError(f"{self.name}() got two values for argument '{flag.name}'")
+                raise ArgError(f"{self.name}() got two values for argument '{flag.name}'",
+                               flag.name)
             if slot is None:
                 raise ArgError(self._too_many())
             if slot.type == "ints":
@@ -117,7 +124,7 @@ class Op:
             slot = next(slots, None)
         for key, value in keywords.items():
             if key not in sig:
-                raise ArgError(f"{self.name}() has no argument '{key}'" + suggest(key, sig))
+                raise ArgError(f"{self.name}() has no argument '{key}'" + suggest(key, sig), key)
             out[key] = value
         for a in self.signature:
             if a.name not in out:
@@ -168,34 +175,34 @@ def coerce(op: str, arg: ArgSpec, value: Any) -> Any:
     where = f"{op}() argument '{arg.name}'"
     if t == "int":
         if not _integral(value):
-            raise ArgError(f"{where} must be an integer, got {value!r}")
+            raise ArgError(f"{where} must be an integer, got {value!r}", arg.name)
         return int(value)
     if t == "float":
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
-            raise ArgError(f"{where} must be a number, got {value!r}")
+            raise ArgError(f"{where} must be a number, got {value!r}", arg.name)
         return float(value)
     if t == "bool":
         if not isinstance(value, bool):
-            raise ArgError(f"{where} must be true or false, got {value!r}")
+            raise ArgError(f"{where} must be true or false, got {value!r}", arg.name)
         return value
     if t == "dims":
         if _integral(value):
             return (int(value), int(value))
         if isinstance(value, (tuple, list)) and value and all(_integral(v) for v in value):
             return tuple(int(v) for v in value)
-        raise ArgError(f"{where} must be a size like 3 or 3x3, got {value!r}")
+        raise ArgError(f"{where} must be a size like 3 or 3x3, got {value!r}", arg.name)
     if t == "symbol":
         if not isinstance(value, str) or (arg.choices is not None and value not in arg.choices):
             if arg.choices is None:
-                raise ArgError(f"{where} must be a name, got {value!r}")
+                raise ArgError(f"{where} must be a name, got {value!r}", arg.name)
             opts = ", ".join(sorted(arg.choices))
             hint = suggest(str(value), arg.choices)
-            raise ArgError(f"{where} must be one of {opts}; got {value!r}{hint}")
+            raise ArgError(f"{where} must be one of {opts}; got {value!r}{hint}", arg.name)
         return value
     if t == "ints":
         values = value if isinstance(value, (list, tuple)) else [value]
         if not values or not all(_integral(v) for v in values):
-            raise ArgError(f"{where} must be integers, got {value!r}")
+            raise ArgError(f"{where} must be integers, got {value!r}", arg.name)
         return tuple(int(v) for v in values)
     raise AssertionError(f"unknown arg type {t}")
 

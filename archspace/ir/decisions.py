@@ -362,7 +362,9 @@ class Explorer(Walker):
 
             candidates = list(self.ops) + list(self.blocks)
             hint = suggest(stmt.op, candidates).strip(" ()") or None
-            raise ArchNameError(f"unknown op or block '{stmt.op}'", stmt.span,
+            span = stmt.span and stmt.span.model_copy(update={
+                "end_line": stmt.span.line, "end_col": stmt.span.col + len(stmt.op)})
+            raise ArchNameError(f"unknown op or block '{stmt.op}'", span,
                                 hint or "see `archspace ops` for the built-in ops, or define "
                                         "it with `block`")
         names = [a.name for a in op.signature]
@@ -374,7 +376,7 @@ class Explorer(Walker):
             try:
                 op.bind(pos, kws)
             except ArgError as e:
-                raise ArchTypeError(str(e), stmt.span) from None
+                raise self.arg_error(stmt, e, scope, names, flags) from None
         if stmt.label is not None and stmt.label.index is not None:
             self.evaluate(stmt.label.index, scope)
 

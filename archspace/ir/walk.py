@@ -394,6 +394,27 @@ class Walker:
         kws = {kw.name: self.evaluate(kw.value, scope, join(base, kw.name)) for kw in stmt.kwargs}
         return pos, kws
 
+    def arg_error(self, stmt: CallStmt, e: Exception, scope: Scope, names: list[str],
+                  flags: dict[str, frozenset[str]]) -> ArchTypeError:
+        """An op's ArgError as a located error: the caret under the argument at fault, and a
+        'did you mean' moved into the hint."""
+        span = stmt.span
+        arg = getattr(e, "arg", None)
+        if arg is not None:
+            kw = next((k for k in stmt.kwargs if k.name == arg), None)
+            if kw is not None:
+                span = kw.span or span
+            else:
+                slots = positional_slots(names, flags, stmt.args, stmt.kwargs, scope.env)
+                hit = next((a for a, sl in zip(stmt.args, slots) if sl == arg), None)
+                if hit is not None and hit.span is not None:
+                    span = hit.span
+        message, hint = str(e), None
+        if " (did you mean " in message:
+            message, _, rest = message.partition(" (did you mean ")
+            hint = "did you mean " + rest.rstrip(")")
+        return ArchTypeError(message, span, hint)
+
     def bind_repeat(self, stmt: RepeatStmt, scope: Scope, path: str, fixed: int | None) -> None:
         if stmt.name is not None:
             scope.env[stmt.name] = RepeatBinding(count_path=path, fixed=fixed)
