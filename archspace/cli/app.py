@@ -36,7 +36,7 @@ def _root(debug: bool = typer.Option(False, "--debug", help="Show Python traceba
 
 def _register() -> None:
     # each command module adds itself to `app`; imported here so that --help lists them all
-    from . import compile_cmd, show  # noqa: F401
+    from . import compile_cmd, ops_cmd, show  # noqa: F401
     for optional in ("lint_cmd", "search_cmd", "features_cmd"):
         try:
             __import__(f"{__package__}.{optional}")
@@ -64,14 +64,20 @@ def main(argv: Optional[list[str]] = None) -> int:
     except KeyboardInterrupt:
         console.err.print("interrupted")
         return 130
-    except Exception as e:  # click usage errors and anything unexpected
-        import click
+    except typer.Abort:
+        return 130
+    except Exception as e:  # usage errors and anything unexpected
+        from ..blocks import UnknownOpError
 
-        if isinstance(e, click.exceptions.Abort):
-            return 130
-        if isinstance(e, click.ClickException):
-            e.show()
+        if isinstance(e, UnknownOpError):
+            console.err.print(f"[bold red]error:[/] {console._escape(str(e))}")
+            if e.hint:
+                console.err.print(f"  hint: {e.hint}")
             return EXIT_BAD_INPUT
+        if isinstance(e, typer.TyperException) and hasattr(e, "show"):
+            e.show()  # typer's own usage errors (bad option, missing argument)
+            code = getattr(e, "exit_code", EXIT_BAD_INPUT)
+            return EXIT_OK if code == 0 else EXIT_BAD_INPUT
         if state["debug"]:
             raise
         console.err.print(f"[bold red]error:[/] {type(e).__name__}: {console._escape(str(e))}")
