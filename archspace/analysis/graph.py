@@ -16,7 +16,7 @@ from ..blocks.merge import MERGES, merge_out_shape, projection
 from ..errors import ArchNameError, ArchShapeError, ArchTypeError
 from ..ir import Space
 from ..ir.decisions import Decision, decisions_of
-from ..ir.nodes import (CallStmt, ChoiceStmt, FromStmt, LetStmt, MergeStmt, NameRef,
+from ..ir.nodes import (CallStmt, ChoiceStmt, FromStmt, MergeStmt, NameRef,
                         OptionalStmt, OutputStmt, ParallelStmt, ParamDecl, PositionStmt,
                         RepeatStmt, SkipStmt, TowersStmt)
 from ..ir.walk import (RepeatBinding, Scope, Walker, branch_label, join, join_layer, segments,
@@ -241,9 +241,6 @@ class Builder(Walker):
                         args={"target": tuple(target)}, inputs=(src,), in_shapes=(in_shape,),
                         shape=tuple(target), trainable=trainable, non_trainable=frozen,
                         macs=macs, path=path, span=span)
-
-    def on_let(self, stmt: LetStmt, seg, scope):
-        super().on_let(stmt, seg, scope)
 
     def on_optional(self, stmt: OptionalStmt, seg: str, scope: Scope) -> None:
         on = self.decide(join(scope.path, seg), stmt.span)

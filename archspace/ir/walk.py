@@ -5,7 +5,7 @@ Two walkers derive from `Walker`:
   decisions of the space with the conditions under which they are active;
 - `analysis.graph.Builder` follows one configuration and produces the concrete layer graph.
 
-Both name decisions with the same code (`segments`, `inline_path`), so a decision path means the
+Both name decisions with the same code (`segments`, `eval_args`), so a decision path means the
 same thing in the decision list, a configuration, Keras Tuner, pymoo and reports.
 Path rules: a statement's segment is its `as` label (index rendered when it depends only on
 literals and repeat indices), else its name, else its op; repeated segments in one body get
@@ -117,10 +117,9 @@ def _static_index(expr: Any, env: dict[str, Any]) -> int | None:
         return None if v is None else -v
     if isinstance(expr, E.BinOp) and expr.op in ("+", "-", "*", "//", "%"):
         a, b = _static_index(expr.left, env), _static_index(expr.right, env)
-        if a is None or b is None:
+        if a is None or b is None or (expr.op in ("//", "%") and b == 0):
             return None
-        return {"+": a + b, "-": a - b, "*": a * b}.get(expr.op) if expr.op in "+-*" else (
-            a // b if expr.op == "//" and b else a % b if expr.op == "%" and b else None)
+        return binop(expr.op, a, b, None)
     return None
 
 
