@@ -53,7 +53,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     state["debug"] = "--debug" in args
     try:
-        app(args=args, standalone_mode=False)
+        # without standalone mode click *returns* the code of a typer.Exit raised in a command
+        rc = app(args=args, standalone_mode=False)
     except ArchError as e:
         if state["debug"]:
             raise
@@ -83,7 +84,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         console.err.print(f"[bold red]error:[/] {type(e).__name__}: {console._escape(str(e))}")
         console.err.print("run again with --debug for the traceback")
         return EXIT_BAD_INPUT if isinstance(e, (OSError, ValueError, KeyError)) else 3
-    return EXIT_OK
+    return rc if isinstance(rc, int) and not isinstance(rc, bool) else EXIT_OK
 
 
 def load(path: str, inputs: list[str] | None = None, classes: int | None = None):
