@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .errors import ArchError, ArchImportError, ArchNameError, ErrorSink
+from .errors import ArchError, ArchImportError, ArchNameError, ArchSyntaxError, ErrorSink
 from .ir import Space
 from .ir.decisions import Explorer
 from .parser import parse_tree
@@ -35,8 +35,19 @@ def parse(text: str, path: str = "<string>", *, base_dir: str | Path | None = No
     """Parse source text into a checked Space."""
     base = Path(base_dir) if base_dir else (Path(path).parent if path != "<string>" else Path.cwd())
     sink = ErrorSink()
+    try:
+        return _parse(text, path, base, sink, check)
+    except RecursionError:
+        from .parser import too_deep
+
+        raise too_deep(text, path) from None
+
+
+def _parse(text: str, path: str, base: Path, sink: ErrorSink, check: bool) -> Space:
     space = _load_text(text, path, base, sink, stack=())
-    if check and not sink.items:
+    # errors of the file itself (arity, duplicate sections...) leave a usable IR: go on to
+    # find the rest; a missing or broken import would only add follow-on errors
+    if check and not any(isinstance(e, (ArchImportError, ArchSyntaxError)) for e in sink.items):
         _check(space, sink)
     sink.raise_if_any()
     return space
@@ -115,12 +126,19 @@ def _check(space: Space, sink: ErrorSink) -> None:
         seen: dict[str, Span | None] = {}
         for item in items:
             if item.name in seen:
+                first = seen[item.name]
+                where = None
+                if first is not None:
+                    same_file = item.span is not None and item.span.path == first.path
+                    where = f"the first is at line {first.line}" if same_file else \
+                        f"the first is at {first}"
                 sink.add(ArchNameError(f"{what} '{item.name}' is declared twice", item.span,
-                                       f"the first is at {seen[item.name]}" if seen[item.name]
-                                       else None))
+                                       where))
+                continue
             seen[item.name] = item.span
     if space.network is not None and not space.inputs:
-        sink.add(ArchNameError("the network has no input", None,
+        where = space.network[0].span if space.network else space.span
+        sink.add(ArchNameError("the network has no input", where,
                                "declare one with `input image: 32x32x3`"))
     check_settings(space, sink)
     check_objectives(space, sink)
@@ -128,3 +146,7 @@ def _check(space: Space, sink: ErrorSink) -> None:
     ex.run()
     for e in ex.sink.items:
         sink.add(e)
+    if not ex.sink.items:  # the walk that checked the space also listed its decisions
+        from .ir.decisions import remember
+
+        remember(space, ex.result())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from .errors import ArchErrors, ArchSyntaxError
 from .source import Span, remember_source
 
 MAX_SYNTAX_ERRORS = 10
+MAX_RESYNCS = 100
 
 # What the user should read instead of a terminal's name.
 _LABELS = {
@@ -64,7 +66,7 @@ def _keywords(parser: Lark, expected: set[str]) -> list[str]:
     return out
 
 
-def _to_error(parser: Lark, e: UnexpectedInput, path: str) -> ArchSyntaxError:
+def _to_error(parser: Lark, e: UnexpectedInput, path: str, text: str = "") -> ArchSyntaxError:
     line, col = max(e.line, 1), max(e.column, 1)
     if isinstance(e, UnexpectedCharacters):
         ch = e.char
@@ -82,12 +84,63 @@ def _to_error(parser: Lark, e: UnexpectedInput, path: str) -> ArchSyntaxError:
         if isinstance(e, UnexpectedToken):
             span = _token_span(e.token, path) or span
         message = "unexpected end of file"
+        opener = _unclosed(text)
+        if opener is not None:
+            ch, oline, ocol = opener
+            closer = {"{": "}", "(": ")", "[": "]"}[ch]
+            return ArchSyntaxError(message, span,
+                                   f"the '{ch}' at line {oline}, column {ocol} is never closed: "
+                                   f"add a '{closer}'")
     else:
         tok: Token = e.token  # type: ignore[attr-defined]
         span = _token_span(tok, path)
         message = f"unexpected {_describe(tok)}"
-    hint = _hint(parser, e, expected, labels)
+    hint = _hint(parser, e, expected, labels, text)
     return ArchSyntaxError(message, span, hint)
+
+
+def _unclosed(text: str) -> tuple[str, int, int] | None:
+    """The innermost bracket left open at the end of `text` (strings and comments skipped)."""
+    return _scan_brackets(text)[0]
+
+
+def deepest_bracket(text: str) -> tuple[str, int, int] | None:
+    """The first bracket opened at the greatest depth: where 'nested too deeply' points."""
+    return _scan_brackets(text)[1]
+
+
+def _scan_brackets(text: str) -> tuple[tuple[str, int, int] | None, tuple[str, int, int] | None]:
+    stack: list[tuple[str, int, int]] = []
+    deepest: tuple[str, int, int] | None = None
+    depth = 0
+    pairs = {"}": "{", ")": "(", "]": "["}
+    line, col, mode, escaped = 1, 0, "", False
+    for ch in text:
+        if ch == "\n":
+            line, col, mode = line + 1, 0, ""
+            continue
+        col += 1
+        if mode == "comment":
+            continue
+        if mode == "string":
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                mode = ""
+            continue
+        if ch == "#":
+            mode = "comment"
+        elif ch == '"':
+            mode = "string"
+        elif ch in "{([":
+            stack.append((ch, line, col))
+            if len(stack) > depth:
+                depth, deepest = len(stack), stack[-1]
+        elif ch in pairs and stack and stack[-1][0] == pairs[ch]:
+            stack.pop()
+    return (stack[-1] if stack else None), deepest
 
 
 def _token_span(tok: Token, path: str) -> Span | None:
@@ -99,19 +152,51 @@ def _token_span(tok: Token, path: str) -> Span | None:
 def _describe(tok: Token) -> str:
     if tok.type in ("NAME",):
         return f"name '{tok}'"
-    if tok.type in ("INT", "FLOAT", "DIMS"):
+    if tok.type == "DIMS":
+        return f"size {tok}"
+    if tok.type in ("INT", "FLOAT"):
         return f"number {tok}"
     if tok.type == "STRING":
         return f"string {tok}"
     return f"'{tok}'"
 
 
-def _hint(parser: Lark, e: UnexpectedInput, expected: set[str], labels: list[str]) -> str | None:
+_VALUE_TOKENS = ("NAME", "INT", "FLOAT", "DIMS", "STRING", "TRUE", "FALSE")
+_SECTIONS = ("space", "import", "input", "output", "task", "block", "network", "train", "search")
+
+
+def _hint(parser: Lark, e: UnexpectedInput, expected: set[str], labels: list[str],
+          text: str = "") -> str | None:
     tok = getattr(e, "token", None)
     if tok is not None and tok.type == "NAME":
         close = difflib.get_close_matches(str(tok), _keywords(parser, expected), n=1, cutoff=0.7)
         if close:
             return f"did you mean '{close[0]}'?"
+    before = text[: tok.start_pos] if tok is not None and isinstance(tok.start_pos, int) else ""
+    if before:
+        line_start = before.rfind("\n") + 1
+        first = re.match(r"[ \t]*([A-Za-z_][A-Za-z_0-9]*)", before[line_start:])
+        opener = _unclosed(before[:line_start])
+        if first and first.group(1) in _SECTIONS and opener is not None and opener[0] == "{":
+            # `network { ...` then `train {`: the section keyword was read as a statement
+            return (f"the '{{' at line {opener[1]}, column {opener[2]} is not closed before "
+                    f"'{first.group(1)}': add a '}}'")
+        m = re.search(r"([A-Za-z_][A-Za-z_0-9]*)[ \t]*$", before)
+        word = m.group(1) if m else None
+        if word is not None:
+            # `reapeat 1..2 { .. }`: a misspelt keyword parses as a call; the error comes after
+            keywords = _keywords(parser, {t.name for t in parser.terminals})
+            close = difflib.get_close_matches(word, keywords, n=1, cutoff=0.75)
+            if close and word not in keywords:
+                return f"did you mean '{close[0]}' instead of '{word}'?"
+        opener = _unclosed(before)
+        if ("RPAR" in expected and opener is not None and opener[0] == "("
+                and opener[1] < tok.line):
+            return (f"the '(' at line {opener[1]}, column {opener[2]} is not closed: add a ')'"
+                    + (" (or a ',')" if "COMMA" in expected else ""))
+    if tok is not None and "COMMA" in expected and tok.type in _VALUE_TOKENS:
+        return "expected ',' or ')': is a ',' missing before this?" if "RPAR" in expected \
+            else "is a ',' missing before this?"
     if not labels:
         return None
     if len(labels) == 1:
@@ -121,28 +206,100 @@ def _hint(parser: Lark, e: UnexpectedInput, expected: set[str], labels: list[str
     return "expected one of " + ", ".join(labels[:6]) + ", ..."
 
 
+def too_deep(text: str, path: str) -> ArchSyntaxError:
+    """The error for input whose nesting exhausts Python's recursion limit."""
+    where = deepest_bracket(text)
+    line, col = (where[1], where[2]) if where else (1, 1)
+    return ArchSyntaxError("input is nested too deeply", Span(path=path, line=line, col=col),
+                           "use `let` to name parts of a long expression")
+
+
+def _starts_line(e: UnexpectedInput, text: str) -> bool:
+    tok = getattr(e, "token", None)
+    if tok is None or tok.type == "$END" or not isinstance(tok.start_pos, int):
+        return False
+    return not text[text.rfind("\n", 0, tok.start_pos) + 1: tok.start_pos].strip()
+
+
+def _resync(e: UnexpectedInput) -> bool:
+    """Panic-mode recovery for a token that starts a line (likely a new statement): pop the
+    parser's stack to the nearest statement-level state that takes it, and feed it there.
+    Lark's own recovery only drops tokens, which can leave the parser stuck where it wants one
+    missing token. The tree is discarded after any error: only the parser's progress matters."""
+    tok, ip = getattr(e, "token", None), getattr(e, "interactive_parser", None)
+    if tok is None or ip is None:
+        return False
+    ps = ip.parser_state
+    states = ps.parse_conf.states
+    for depth in range(len(ps.state_stack) - 1, 0, -1):
+        actions = states[ps.state_stack[depth - 1]]
+        # only where a statement or declaration may start: in a body or at the top level
+        if tok.type not in actions or not ("RBRACE" in actions or "$END" in actions):
+            continue
+        trial = ps.copy(deepcopy_values=False)
+        del trial.state_stack[depth:]
+        del trial.value_stack[depth - 1:]
+        try:
+            trial.feed_token(tok)
+        except Exception:  # noqa: BLE001 - an unexpected token deeper in: try further out
+            continue
+        ps.state_stack[:] = trial.state_stack
+        ps.value_stack[:] = trial.value_stack
+        return True
+    return False
+
+
+def _state_stack(e: UnexpectedInput) -> tuple | None:
+    try:
+        return tuple(e.interactive_parser.parser_state.state_stack)  # type: ignore[attr-defined]
+    except AttributeError:
+        return None
+
+
 def parse_tree(text: str, path: str = "<string>") -> Tree:
     """Parse text into a Lark tree, reporting every syntax error it can recover from."""
     remember_source(path, text)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:  # a lone surrogate (only from Python): not text
+        line = text.count("\n", 0, e.start) + 1
+        col = e.start - text.rfind("\n", 0, e.start)
+        raise ArchSyntaxError(f"invalid character {text[e.start]!r}",
+                              Span(path=path, line=line, col=col)) from None
     parser = get_parser()
     errors: list[ArchSyntaxError] = []
+    last_stack: list = [None]
+    tries = [0]
 
     def on_error(e: UnexpectedInput) -> bool:
-        err = _to_error(parser, e, path)
-        # after the first error, report only errors on later lines: recovery cascades otherwise
-        if not errors or (err.span and errors[-1].span and err.span.line > errors[-1].span.line):
-            errors.append(err)
-        return len(errors) < MAX_SYNTAX_ERRORS
+        # Recovery drops the offending token and goes on. An error in the same parser state as
+        # the previous one (nothing accepted in between) or on the same line is a cascade.
+        stack = _state_stack(e)
+        cascade = bool(errors) and stack is not None and stack == last_stack[0]
+        last_stack[0] = stack
+        later = bool(errors) and errors[-1].span is not None \
+            and max(e.line, 1) > errors[-1].span.line
+        if not errors or (later and not cascade):
+            errors.append(_to_error(parser, e, path, text))
+        if len(errors) >= MAX_SYNTAX_ERRORS:
+            return False
+        if tries[0] < MAX_RESYNCS and _starts_line(e, text):
+            tries[0] += 1
+            _resync(e)
+        return True
 
     try:
         tree = parser.parse(text, on_error=on_error)
     except UnexpectedInput as e:
-        err = _to_error(parser, e, path)
-        if not errors or (err.span and errors[-1].span and err.span.line > errors[-1].span.line):
+        err = _to_error(parser, e, path, text)
+        stack = _state_stack(e)
+        cascade = bool(errors) and stack is not None and stack == last_stack[0]
+        if not errors or (not cascade and err.span and errors[-1].span
+                          and err.span.line > errors[-1].span.line):
             errors.append(err)
         tree = None
     except RecursionError:
-        errors.append(ArchSyntaxError("input is nested too deeply", Span(path=path, line=1, col=1)))
+        errors.append(too_deep(text, path))
         tree = None
     if errors:
         raise ArchErrors(errors) if len(errors) > 1 else errors[0]

@@ -6,12 +6,13 @@ Lark's positions are attached as spans; small well-formedness checks that need n
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from lark import Token, Transformer, Tree, v_args
 
 from . import ir
-from .errors import ArchTypeError, ErrorSink
+from .errors import ArchNameError, ArchSyntaxError, ArchTypeError, ErrorSink
 from .ir import expr as E
 from .source import Span
 
@@ -20,8 +21,34 @@ def _str(tok: Token) -> str:
     return str(tok)
 
 
-def _unquote(tok: Token) -> str:
-    return bytes(str(tok)[1:-1], "utf-8").decode("unicode_escape")
+_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "r": "\r"}
+
+
+def _unquote(tok: Token) -> tuple[str, str | None]:
+    """The text of a string literal, and the first unknown escape in it (kept as written)."""
+    body, out, bad, i = str(tok)[1:-1], [], None, 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\" and i + 1 < len(body):
+            nxt = body[i + 1]
+            if nxt in _ESCAPES:
+                out.append(_ESCAPES[nxt])
+            else:
+                bad = bad or "\\" + nxt
+                out.append(ch + nxt)
+            i += 2
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out), bad
+
+
+#: words that start a statement: a block named so could not be called
+STATEMENT_KEYWORDS = frozenset({"optional", "repeat", "choice", "parallel", "skip", "merge",
+                                "towers", "from", "output", "let", "param", "shared"})
+#: words that start an expression: a value named so could not be used
+EXPRESSION_KEYWORDS = frozenset({"int", "float", "choice", "bool", "fixed", "in", "true",
+                                 "false", "maximize", "minimize"})
 
 
 @v_args(meta=True)
@@ -36,6 +63,14 @@ class ToIR(Transformer):
 
     def _err(self, message: str, meta, hint: str | None = None) -> None:
         self.sink.add(ArchTypeError(message, self._span(meta), hint))
+
+    def _string(self, tok: Token) -> str:
+        text, bad = _unquote(tok)
+        if bad is not None:
+            self.sink.add(ArchSyntaxError(f"unknown escape '{bad}' in a string",
+                                          Span.from_token(tok, self.path),
+                                          'escapes: \\" \\\\ \\n \\t \\r'))
+        return text
 
     # ---- file structure -------------------------------------------------------------------
     def start(self, meta, items):
@@ -75,10 +110,10 @@ class ToIR(Transformer):
 
     def space_decl(self, meta, c):
         name, desc = c
-        return ("space", (_str(name), _unquote(desc) if desc is not None else None), meta)
+        return ("space", (_str(name), self._string(desc) if desc is not None else None), meta)
 
     def import_decl(self, meta, c):
-        return ("imports", ir.Import(path=_unquote(c[0]), span=self._span(meta)), meta)
+        return ("imports", ir.Import(path=self._string(c[0]), span=self._span(meta)), meta)
 
     def input_decl(self, meta, c):
         return ("inputs", ir.InputDecl(name=_str(c[0]), shape=c[1], span=self._span(meta)), meta)
@@ -91,8 +126,9 @@ class ToIR(Transformer):
         if task not in ir.space.TASKS:
             from .blocks.base import suggest
 
-            self._err(f"unknown task '{task}'", meta,
-                      "one of " + ", ".join(ir.space.TASKS) + suggest(task, ir.space.TASKS))
+            self.sink.add(ArchNameError(f"unknown task '{task}'", self._span(meta),
+                                        suggest(task, ir.space.TASKS).strip(" ()")
+                                        or "one of " + ", ".join(ir.space.TASKS)))
             task = "classification"
         return ("task", task, meta)
 
@@ -112,8 +148,15 @@ class ToIR(Transformer):
         return ir.Setting(key=_str(c[0]), value=c[1], span=self._span(meta))
 
     # ---- parameters -----------------------------------------------------------------------
+    def _check_name(self, tok: Token, role: str, reserved: frozenset[str]) -> None:
+        """A name the parser would read as a keyword where it is used."""
+        if str(tok) in reserved:
+            self.sink.add(ArchNameError(f"'{tok}' is a keyword and cannot name a {role}",
+                                        Span.from_token(tok, self.path), "rename it"))
+
     def param_decl(self, meta, c):
         shared, name, param = c
+        self._check_name(name, "parameter", EXPRESSION_KEYWORDS)
         return ir.ParamDecl(name=_str(name), param=param, shared=shared is not None,
                             span=self._span(meta))
 
@@ -173,7 +216,8 @@ class ToIR(Transformer):
             self._err("float(..., log=...) must be true or false", meta)
             log = False
         if log and a.get("step") is not None:
-            self._err("float() takes either a step or log, not both", meta)
+            self._err("float() takes either a step or log, not both", meta,
+                      "write float(lo, hi, step=s) or float(lo, hi, log)")
         return ir.FloatParam(lo=a["lo"], hi=a["hi"], step=a.get("step"), log=log, default=default,
                              span=self._span(meta))
 
@@ -195,6 +239,7 @@ class ToIR(Transformer):
     # ---- blocks ---------------------------------------------------------------------------
     def block_def(self, meta, c):
         name, formals, body = c
+        self._check_name(name, "block", STATEMENT_KEYWORDS)
         formals = formals or ()
         seen: set[str] = set()
         for f in formals:
@@ -208,6 +253,7 @@ class ToIR(Transformer):
         return tuple(c)
 
     def formal(self, meta, c):
+        self._check_name(c[0], "block argument", EXPRESSION_KEYWORDS)
         return ir.Formal(name=_str(c[0]), default=c[1], span=self._span(meta))
 
     def body(self, meta, c):
@@ -239,6 +285,7 @@ class ToIR(Transformer):
         return ir.NameRef(name=_str(c[0]), index=c[1], span=self._span(meta))
 
     def let_stmt(self, meta, c):
+        self._check_name(c[0], "let", EXPRESSION_KEYWORDS)
         return ir.LetStmt(name=_str(c[0]), value=c[1], span=self._span(meta))
 
     def optional_stmt(self, meta, c):
@@ -288,10 +335,17 @@ class ToIR(Transformer):
                                span=self._span(meta))
 
     def _check_branch_labels(self, meta, branches, what):
-        labels = [b.label for b in branches if b.label is not None]
-        dup = {x for x in labels if labels.count(x) > 1}
-        for d in sorted(dup):
-            self._err(f"{what} has two branches labelled '{d}'", meta)
+        first: dict[str, Any] = {}
+        for b in branches:
+            if b.label is None:
+                continue
+            if b.label in first:
+                prev = first[b.label]
+                self.sink.add(ArchTypeError(
+                    f"{what} has two branches labelled '{b.label}'", b.span or self._span(meta),
+                    f"the first is at line {prev.line}" if prev else "rename one of them"))
+                continue
+            first[b.label] = b.span
 
     def branch(self, meta, c):
         label, *body = c
@@ -346,10 +400,14 @@ class ToIR(Transformer):
         return E.Num(value=int(c[0]), span=self._span(meta))
 
     def float_lit(self, meta, c):
-        return E.Num(value=float(c[0]), span=self._span(meta))
+        value = float(c[0])
+        if not math.isfinite(value):  # 1e999: no such float (and JSON has no infinity)
+            self._err(f"the number {c[0]} is too large", meta, "a float is at most about 1.8e308")
+            value = 0.0
+        return E.Num(value=value, span=self._span(meta))
 
     def str_lit(self, meta, c):
-        return E.Str(value=_unquote(c[0]), span=self._span(meta))
+        return E.Str(value=self._string(c[0]), span=self._span(meta))
 
     def true_lit(self, meta, c):
         return E.BoolLit(value=True, span=self._span(meta))

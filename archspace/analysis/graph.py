@@ -120,7 +120,10 @@ class Builder(Walker):
         return self.decide(path, span)
 
     def in_attr(self, attr, scope, span):
-        return shape_attr(self.shape(), attr, span)
+        return shape_attr(self.shape(self._at), attr, span)
+
+    def here(self) -> int | None:
+        return self.cur
 
     def repeat_count(self, binding: RepeatBinding, scope):
         return binding.fixed if binding.fixed is not None else self.decide(binding.count_path, None)

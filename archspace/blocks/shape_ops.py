@@ -95,20 +95,34 @@ class Upsample(Op):
 class ZeroPad(Op):
     name = "zeropad"
     doc = "Pad with zeros (ZeroPadding2D); pad=(a, b) adds a rows top and bottom, b columns " \
-          "left and right."
-    signature = (ArgSpec("pad", "dims", 1, doc="rows, columns added on each side"),)
+          "left and right; pad=(top, bottom, left, right) pads each side on its own."
+    signature = (ArgSpec("pad", "dims", 1,
+                         doc="rows, columns added on each side, or top, bottom, left, right"),)
 
     def check(self, args: Args) -> None:
+        pad = args["pad"]
+        if len(pad) == 4:  # asymmetric, as keras.applications' correct_pad
+            if min(pad) < 0:
+                raise ArgError(f"zeropad() argument 'pad' must be >= 0, got {fmt(pad)}")
+            return
         at_least(self.name, args, ("pad",), minimum=0)
+
+    @staticmethod
+    def _sides(pad: tuple[int, ...]) -> tuple[tuple[int, int], tuple[int, int]]:
+        if len(pad) == 4:
+            return (pad[0], pad[1]), (pad[2], pad[3])
+        return (pad[0], pad[0]), (pad[1], pad[1])
 
     def out_shape(self, args: Args, in_shape: Shape) -> Shape:
         h, w, c = image(self.name, in_shape)
-        a, b = args["pad"]
-        return (h + 2 * a, w + 2 * b, c)
+        (t, b), (le, r) = self._sides(args["pad"])
+        return (h + t + b, w + le + r, c)
 
     def layers(self, args: Args, in_shape: Shape, name: str) -> list[LayerSpec]:
         image(self.name, in_shape)
-        return [LayerSpec("ZeroPadding2D", name, dict(padding=args["pad"]))]
+        pad = args["pad"]
+        return [LayerSpec("ZeroPadding2D", name,
+                          dict(padding=self._sides(pad) if len(pad) == 4 else pad))]
 
 
 @register

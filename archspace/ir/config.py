@@ -75,6 +75,10 @@ def sample_config(space: Space, seed: int | random.Random | None = None) -> dict
 
 
 def sample_value(d: Decision, rng: random.Random) -> Any:
+    if d.kind == "int":  # without listing the domain: it may be large
+        return rng.randrange(int(d.lo), int(d.hi) + 1, int(d.step or 1))
+    if d.kind == "float" and d.step:
+        return d.normalize(d.lo + rng.randrange(d.size or 1) * d.step)
     vals = d.domain_values()
     if vals is not None:
         return rng.choice(vals)

@@ -28,6 +28,18 @@ from .walk import (UNKNOWN, Cond, ParamBinding, RepeatBinding, Scope, Walker, br
 
 Value = Union[bool, int, float, str]
 
+#: guards against inputs that would take the explorer minutes: copies of one repeat, and
+#: statements walked in all (every copy and alternative; the paper's spaces walk < 2,000)
+MAX_REPEAT = 256
+MAX_WALK_STEPS = 20_000
+
+
+class _TooLarge(Exception):
+    def __init__(self, stmt: Any):
+        super().__init__("space too large")
+        self.stmt = stmt
+
+
 
 class Decision(Node):
     path: str
@@ -59,19 +71,38 @@ class Decision(Node):
 
     @property
     def size(self) -> int | None:
+        if self.kind == "int":
+            return (int(self.hi) - int(self.lo)) // int(self.step or 1) + 1
+        if self.kind == "float" and self.step:
+            return int(math.floor((self.hi - self.lo) / self.step + 1e-9)) + 1
         vals = self.domain_values()
         return None if vals is None else len(vals)
 
     def contains(self, value: Any) -> bool:
+        if self.kind == "bool":  # 0 and 1 too, as normalize() maps them (pymoo, numpy)
+            return isinstance(value, bool) or (_is_num(value) and value in (0, 1))
         if self.kind == "float" and not self.step:
             return _is_num(value) and self.lo <= value <= self.hi
-        vals = self.domain_values() or ()
         if self.kind == "float":
-            return _is_num(value) and any(abs(value - v) <= 1e-9 * max(1.0, abs(v)) for v in vals)
-        if self.kind == "int" and isinstance(value, float) and value.is_integer():
-            value = int(value)
+            return _is_num(value) and self._step_value(value) is not None
+        if self.kind == "int":  # arithmetic: a domain may be large (int(0, 10**9))
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            step = int(self.step or 1)
+            return (isinstance(value, int) and not isinstance(value, bool)
+                    and self.lo <= value <= self.hi and (value - self.lo) % step == 0)
+        vals = self.domain_values() or ()
         return any(value == v and type(value) is type(v) or
                    (_is_num(value) and _is_num(v) and value == v) for v in vals)
+
+    def _step_value(self, value: Any) -> float | None:
+        """The grid point of a stepped float domain that `value` is (within 1e-9), if any."""
+        k = round((value - self.lo) / self.step)
+        n = int(math.floor((self.hi - self.lo) / self.step + 1e-9))
+        if not 0 <= k <= n:
+            return None
+        v = _round(self.lo + k * self.step)
+        return v if abs(value - v) <= 1e-9 * max(1.0, abs(v)) else None
 
     def normalize(self, value: Any) -> Value:
         """The domain's own representative of `value` (1.0 -> 1 for ints, snap float steps)."""
@@ -79,9 +110,9 @@ class Decision(Node):
             return int(value)
         if self.kind == "float" and _is_num(value):
             if self.step:
-                for v in self.domain_values() or ():
-                    if abs(value - v) <= 1e-9 * max(1.0, abs(v)):
-                        return v
+                v = self._step_value(value)
+                if v is not None:
+                    return v
             return float(value)
         if self.kind == "choice":
             for v in self.values or ():
@@ -183,6 +214,7 @@ class Explorer(Walker):
         self.pending: dict[str, _Pending] = {}
         self.sink = ErrorSink()
         self.use_cond: tuple = ()
+        self.steps = 0  # statements walked, against MAX_WALK_STEPS
         # labels seen so far in walk order, for the static check of taps (`merge .. with x`,
         # `from x`): plain or statically indexed names, and bases of dynamically indexed ones
         self.tap_names: set[str] = set()
@@ -268,7 +300,8 @@ class Explorer(Walker):
         if not d.contains(dflt):
             raise ArchTypeError(f"default {_fmt(dflt)} is outside the domain {d.domain_str()}",
                                 getattr(param.default, "span", None) or param.span or span,
-                                "pick a default inside the range, or widen the range")
+                                "pick one of the values, or add it to them" if d.kind == "choice"
+                                else "pick a default inside the range, or widen the range")
         f["default"] = d.normalize(dflt)
         return f
 
@@ -301,6 +334,14 @@ class Explorer(Walker):
         return UNKNOWN
 
     def in_attr(self, attr: str, scope: Scope, span: Span | None) -> Any:
+        from .walk import SHAPE_ATTRS
+
+        if attr not in SHAPE_ATTRS:
+            from ..blocks.base import suggest
+
+            raise ArchNameError(f"'in' has no attribute '.{attr}'", span,
+                                suggest(attr, SHAPE_ATTRS).strip(" ()") or
+                                "one of " + ", ".join(SHAPE_ATTRS))
         return UNKNOWN
 
     def repeat_count(self, binding: RepeatBinding, scope: Scope) -> Any:
@@ -308,6 +349,9 @@ class Explorer(Walker):
 
     # ---- statements -------------------------------------------------------------------------
     def walk_stmt(self, stmt: Any, seg: str, scope: Scope) -> None:
+        self.steps += 1
+        if self.steps > MAX_WALK_STEPS:
+            raise _TooLarge(stmt)
         saved, self.use_cond = self.use_cond, scope.cond
         try:
             super().walk_stmt(stmt, seg, scope)
@@ -359,8 +403,10 @@ class Explorer(Walker):
         op = self.ops.get(stmt.op)
         if op is None:
             from ..blocks.base import suggest
+            from ..transformer import STATEMENT_KEYWORDS
 
-            candidates = list(self.ops) + list(self.blocks)
+            # statement keywords too: a misspelt `optinal conv(..)` parses as two calls
+            candidates = list(self.ops) + list(self.blocks) + sorted(STATEMENT_KEYWORDS)
             hint = suggest(stmt.op, candidates).strip(" ()") or None
             span = stmt.span and stmt.span.model_copy(update={
                 "end_line": stmt.span.line, "end_col": stmt.span.col + len(stmt.op)})
@@ -385,7 +431,8 @@ class Explorer(Walker):
         default = self.static(stmt.default, scope, "a default", stmt.span) if stmt.default else False
         if not isinstance(default, bool):
             raise ArchTypeError("an optional's default must be true or false",
-                                stmt.default.span if stmt.default else stmt.span)
+                                stmt.default.span if stmt.default else stmt.span,
+                                "write `optional default true ...`")
         self.register(path, dict(kind="bool", values=None, default=default, source="optional"),
                       scope.cond, stmt.span)
         inner = scope.child(cond=scope.cond + (Cond(path=path, values=(True,)),))
@@ -407,10 +454,13 @@ class Explorer(Walker):
         if lo > hi:
             raise ArchTypeError(f"repeat {lo}..{hi}: the lower bound is above the upper",
                                 stmt.span, f"write {hi}..{lo}")
+        if hi > MAX_REPEAT:
+            raise ArchTypeError(f"repeat {lo}..{hi}: at most {MAX_REPEAT} copies", stmt.span)
         default = self.static(stmt.default, scope, "a default", stmt.span) if stmt.default else lo
         if not (isinstance(default, int) and lo <= default <= hi):
             raise ArchTypeError(f"default {default!r} is outside the repeat range {lo}..{hi}",
-                                stmt.default.span if stmt.default else stmt.span)
+                                stmt.default.span if stmt.default else stmt.span,
+                                f"the default count is an integer in {lo}..{hi}")
         fixed = lo if lo == hi else None
         if fixed is None:
             self.register(path, dict(kind="int", lo=lo, hi=hi, step=1, default=default,
@@ -448,7 +498,9 @@ class Explorer(Walker):
 
     def on_switch(self, stmt: ChoiceStmt, binding: ParamBinding, labels: list[str], path: str,
                   scope: Scope) -> None:
-        pending = self.pending[binding.path]
+        pending = self.pending.get(binding.path)
+        if pending is None:  # the parameter's declaration was malformed (already reported)
+            return
         values = [str(v) for v in pending.fields.get("values") or ()]
         if pending.fields.get("kind") != "choice":
             raise ArchTypeError(f"'choice {stmt.name}' switches on a parameter, which must be a "
@@ -494,13 +546,17 @@ class Explorer(Walker):
     def check_merge(self, value: Any, x: Any) -> None:
         from ..blocks.merge import MERGES
 
-        if value is UNKNOWN or value in MERGES:
+        if value is UNKNOWN or (isinstance(value, str) and value in MERGES):
             return
         from ..blocks.base import suggest
 
+        if isinstance(value, tuple) and len(value) == 3 and isinstance(value[0], str):
+            value = f"{value[0]}(...)"  # a call: `merge coice(add, concat)`
+            hint = suggest(value[:-5], ("choice",)).strip(" ()")
+        else:
+            hint = suggest(str(value), MERGES).strip(" ()")
         raise ArchNameError(f"unknown merge '{value}'", getattr(x, "span", None),
-                            (suggest(str(value), MERGES).strip(" ()") or
-                             "one of " + ", ".join(MERGES)))
+                            hint or "one of " + ", ".join(MERGES))
 
     def on_towers(self, stmt: TowersStmt, seg: str, scope: Scope) -> None:
         for name in stmt.inputs:
@@ -563,7 +619,14 @@ class Explorer(Walker):
             return
         self._root_env = dict(root.env)
         if self.space.network is not None:
-            self.walk_body(self.space.network, root)
+            try:
+                self.walk_body(self.space.network, root)
+            except _TooLarge as e:
+                self.sink.add(ArchTypeError(
+                    f"the space is too large to enumerate (over {MAX_WALK_STEPS:,} statements "
+                    "across its copies and alternatives)", e.stmt.span,
+                    "fewer nested repeats, or smaller repeat ranges"))
+                return
         self.walk_settings(root)
 
     def result(self) -> DecisionList:
@@ -608,11 +671,19 @@ def _as_value(v: Any) -> Any:
 
 
 def _simplify(conjs: Iterable[tuple]) -> list[tuple]:
-    """Drop conjunctions implied by a weaker one (a superset of conditions)."""
+    """Drop conjunctions implied by a weaker one: `o` is weaker than `c` when each of its
+    conditions is met by every value `c` allows (`g in {1, 2}` is weaker than `g = 2`)."""
     conjs = list(dict.fromkeys(conjs))
+
+    def weaker(o: tuple, c: tuple) -> bool:
+        return all(any(b.path == a.path and set(b.values) <= set(a.values) for b in c)
+                   for a in o)
+
     out = []
-    for c in conjs:
-        if any(set(o) <= set(c) and o != c for o in conjs):
+    for i, c in enumerate(conjs):
+        # of two equivalent conjunctions keep the first
+        if any(j != i and weaker(o, c) and (not weaker(c, o) or j < i)
+               for j, o in enumerate(conjs)):
             continue
         out.append(c)
     return out
@@ -629,7 +700,11 @@ def decisions_of(space: Space) -> DecisionList:
     ex = Explorer(space)
     ex.run()
     ex.sink.raise_if_any()
-    result = ex.result()
+    return remember(space, ex.result())
+
+
+def remember(space: Space, result: DecisionList) -> DecisionList:
+    """Cache the decision list of a space (the loader's check walk already computed it)."""
     if len(_CACHE) > 64:
         _CACHE.clear()
     _CACHE[id(space)] = (space, result)

@@ -79,11 +79,14 @@ class Thunk:
     """A lazily evaluated expression (block arguments, lets): evaluating at first use keeps
     the activity conditions of parameters exact."""
 
-    __slots__ = ("expr", "scope", "where", "done", "value")
+    __slots__ = ("expr", "scope", "where", "done", "value", "at")
 
-    def __init__(self, expr: Any, scope: "Scope", where: str = ""):
+    def __init__(self, expr: Any, scope: "Scope", where: str = "", at: Any = None):
         self.expr, self.scope, self.where = expr, scope, where
         self.done, self.value = False, None
+        # the tensor `in` means inside `expr`: the one entering the statement that wrote it
+        # (Walker.here() when the thunk was made), not the one current at first use
+        self.at = at
 
 
 @dataclass
@@ -203,6 +206,7 @@ class Walker:
         self.space = space
         self.blocks = {b.name: b for b in space.blocks}
         self._root_env: dict[str, Any] = {}
+        self._at: Any = None  # while a thunk is evaluated: the tensor its `in` refers to
 
     #: the builder evaluates a `let` or block argument once; the explorer re-evaluates at each
     #: use so that a parameter's activity is the union of the places it is really used
@@ -220,6 +224,11 @@ class Walker:
 
     def repeat_count(self, binding: RepeatBinding, scope: Scope) -> Any:
         raise NotImplementedError
+
+    def here(self) -> Any:
+        """The tensor `in` refers to at this point of the walk (the builder's current node);
+        recorded in thunks so that a `let` or block argument reads `in` where it is written."""
+        return None
 
     def input_attr(self, name: str, attr: str, span: Span | None) -> Any:
         shape = self.space.input(name).shape  # type: ignore[union-attr]
@@ -239,7 +248,7 @@ class Walker:
         from .params import FixedParam
 
         if isinstance(decl.param, FixedParam):
-            scope.env[decl.name] = Thunk(decl.param.value, scope, path)
+            scope.env[decl.name] = Thunk(decl.param.value, scope, path, self.here())
         else:
             scope.env[decl.name] = ParamBinding(path=path, decl=decl, cond=scope.cond)
 
@@ -294,9 +303,9 @@ class Walker:
         b = scope.env[name]
         if isinstance(b, Thunk):
             if not self.memoize_thunks:
-                return self.evaluate(b.expr, b.scope, b.where)
+                return self.force(b)
             if not b.done:
-                b.value, b.done = self.evaluate(b.expr, b.scope, b.where), True
+                b.value, b.done = self.force(b), True
             return b.value
         if isinstance(b, ParamBinding):
             return self.param_value(b, scope, span)
@@ -304,6 +313,15 @@ class Walker:
             raise ArchTypeError(f"'{name}' is a repeat; use {name}.count for its chosen count",
                                 span)
         return b
+
+    def force(self, b: Thunk) -> Any:
+        saved = self._at
+        if b.at is not None:
+            self._at = b.at
+        try:
+            return self.evaluate(b.expr, b.scope, b.where)
+        finally:
+            self._at = saved
 
     def attr(self, x: E.Attr, scope: Scope) -> Any:
         b = scope.env.get(x.obj)
@@ -314,9 +332,16 @@ class Walker:
             return self.repeat_count(b, scope)
         if self.space.input(x.obj) is not None and x.obj not in scope.env:
             return self.input_attr(x.obj, x.attr, x.span)
+        from ..blocks.base import suggest
+
+        if x.attr == "count":
+            repeats = [k for k, v in scope.env.items() if isinstance(v, RepeatBinding)]
+            raise ArchNameError(f"'{x.obj}.count': no repeat named '{x.obj}' before this", x.span,
+                                suggest(x.obj, repeats).strip(" ()") or
+                                f"name a repeat earlier in this body: repeat {x.obj} in 1..3 {{ }}")
         raise ArchNameError(f"unknown name '{x.obj}'", x.span,
-                            "'.count' needs a repeat declared earlier; shape attributes need "
-                            "an input name or 'in'")
+                            suggest(x.obj, [i.name for i in self.space.inputs]).strip(" ()") or
+                            "shape attributes need an input name or 'in'")
 
     # ---- statements -------------------------------------------------------------------------
     def walk_body(self, body: tuple, scope: Scope) -> None:
@@ -330,7 +355,7 @@ class Walker:
 
     def on_let(self, stmt: LetStmt, seg: str, scope: Scope) -> None:
         scope.env[stmt.name] = Thunk(stmt.value, scope.child(env=dict(scope.env)),
-                                     join(scope.path, stmt.name))
+                                     join(scope.path, stmt.name), self.here())
 
     def on_param_decl(self, stmt: ParamDecl, seg: str, scope: Scope) -> None:
         if stmt.shared:
@@ -364,7 +389,7 @@ class Walker:
             if kw.name not in formals:
                 from ..blocks.base import suggest
 
-                raise ArchTypeError(f"block '{block.name}' has no argument '{kw.name}'", kw.span,
+                raise ArchNameError(f"block '{block.name}' has no argument '{kw.name}'", kw.span,
                                     (suggest(kw.name, formals).strip(" ()") or
                                      "arguments: " + ", ".join(formals)) if formals else
                                     f"block '{block.name}' takes no arguments")
@@ -372,16 +397,19 @@ class Walker:
                 raise ArchTypeError(f"argument '{kw.name}' given twice", kw.span)
             given[kw.name] = kw.value
         caller = scope.child(env=dict(scope.env))
+        at = self.here()
         for f in block.params:
             # an inline parameter passed to a block is named after the formal
             where = join(scope.path, seg, f.name)
             if f.name in given:
-                env[f.name] = Thunk(given[f.name], caller, where)
+                env[f.name] = Thunk(given[f.name], caller, where, at)
             elif f.default is not None:
-                env[f.name] = Thunk(f.default, body_scope, where)
+                env[f.name] = Thunk(f.default, body_scope, where, at)
             else:
                 raise ArchTypeError(f"block '{block.name}' is missing argument '{f.name}'",
-                                    stmt.span)
+                                    stmt.span, f"call it as {block.name}("
+                                    + ", ".join(p.name for p in block.params
+                                                if p.default is None) + ")")
         return body_scope
 
     def eval_args(self, stmt: CallStmt, seg: str, scope: Scope, names: list[str],

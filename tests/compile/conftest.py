@@ -1,0 +1,19 @@
+"""Fixtures for the Keras back-end tests: Keras and Keras Tuner, imported lazily (helpers live in
+compile_helpers.py)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def keras():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    return pytest.importorskip("keras")
+
+
+@pytest.fixture(scope="session")
+def kt(keras):
+    return pytest.importorskip("keras_tuner")

@@ -1,0 +1,69 @@
+"""emit_python: a standalone Keras script that builds the same model as to_keras."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+import archspace
+from archspace.compile import emit_python, to_keras
+
+from compile_helpers import count, small, space
+
+
+def run_script(source: str):
+    namespace: dict = {"__name__": "generated"}
+    exec(compile(source, "<generated>", "exec"), namespace)
+    return namespace["build_model"]
+
+
+CASES = [
+    ("squeezenet_se_auto", 0), ("squeezenet_se_auto", 7), ("mobilenetv2", 1), ("unet", 2),
+    ("squeezenet_sem_auto", 3), ("grunas_shufflenet", 4),
+]
+
+
+@pytest.mark.parametrize("name,seed", CASES)
+def test_script_builds_the_same_model(keras, name, seed):
+    s = small(name)
+    cfg = archspace.sample_config(s, seed)
+    source = emit_python(s, cfg)
+    model = run_script(source)()
+    ref = to_keras(s, cfg)
+    assert count(model) == count(ref)
+    assert [la.name for la in model.layers] == [la.name for la in ref.layers]
+    assert [type(la).__name__ for la in model.layers] == [type(la).__name__ for la in ref.layers]
+    assert [tuple(la.output.shape) for la in model.layers[len(s.inputs):]] == \
+        [tuple(la.output.shape) for la in ref.layers[len(s.inputs):]]
+    assert type(model.optimizer).__name__ == type(ref.optimizer).__name__
+    assert model.loss == ref.loss
+    keras.backend.clear_session()
+
+
+def test_script_is_standalone_and_readable():
+    s = space("squeezenet_se_auto")
+    cfg = {"group1[0]/fire2/se": True, "group1[0]/fire2/se/skip": True, "drop/rate": 0.5}
+    source = emit_python(s, cfg)
+    tree = ast.parse(source)
+    imports = {a.name for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
+               for a in node.names} | {node.module for node in ast.walk(tree)
+                                      if isinstance(node, ast.ImportFrom)}
+    assert imports <= {"keras", "layers"}
+    assert "archspace" not in source.split('"""', 2)[2]  # only the docstring names it
+    lines = source.splitlines()
+    graph = archspace.build_graph(s, cfg)
+    assert sum(line.strip().startswith(("layers.", "fire", "conv", "pool", "drop", "avgpool",
+                                        "prob", "image"))
+               for line in lines) >= len(graph.nodes)
+    # one line per layer, with its name; Keras defaults left out
+    assert "    fire2_squeeze1x1 = layers.Conv2D(filters=16, kernel_size=(1, 1), " \
+           "padding='same', activation='relu', name='fire2.squeeze1x1')(pool1)" in lines
+    assert "    fire2_se_skip_proj_bn = layers.BatchNormalization(name='fire2.se.skip.proj.bn')" \
+           "(fire2_se_skip_proj)" in lines
+    assert "    fire2_se_skip = layers.Add(name='fire2.se.skip')([fire2_se_scale, " \
+           "fire2_se_skip_proj_bn])" in lines
+    assert "use_bias=True" not in source and "dilation_rate" not in source
+    assert "    drop = layers.Dropout(rate=0.5, name='drop')(fire9_concat)" in lines
+    assert "group1[0]/fire2/se = True" in source  # the decisions, in the docstring
+    assert "optimizer=keras.optimizers.RMSprop(learning_rate=0.001)" in source
