@@ -27,7 +27,9 @@ def show(
     classes: Optional[int] = typer.Option(None, "--classes", help="Override the output size."),
     diagram: Optional[str] = typer.Option(None, "--diagram", help="Write a diagram of the space: mermaid | dot, or a .mmd/.dot/.svg/.png path."),
 ):
-    """Show a space: inputs, outputs, decisions with domains, defaults and conditions."""
+    """Show a space: inputs, outputs, decisions with domains, defaults and conditions; how many
+    distinct architectures it holds; default, smallest and largest model (parameters, float32
+    size, MACs); whether every configuration builds. --diagram draws the space itself."""
     from .. import decisions
 
     space = load(file, input, classes)
@@ -48,7 +50,16 @@ def show(
         }
         if summary is not None:
             data["summary"] = summary.to_dict()
-        console.write_text(json.dumps(data, indent=2), None)
+        if diagram and diagram.lower() in ("mermaid", "mmd", "dot", "graphviz", "gv"):
+            from ..analysis.diagram import to_dot, to_mermaid
+
+            data["diagram"] = (to_mermaid if diagram.lower() in ("mermaid", "mmd")
+                               else to_dot)(space)
+        elif diagram:
+            from ..analysis.diagram import write_diagram
+
+            write_diagram(space, diagram, console)
+        console.write_text(json.dumps(data, indent=2, default=str), None)
         return
     title = space.name or file
     console.out.print(f"[bold]{title}[/]" + (f" - {space.description}" if space.description else ""))

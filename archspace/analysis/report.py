@@ -1,0 +1,130 @@
+"""Lint output formats: text (compiler style), json, github (workflow commands), sarif 2.1.0.
+Plain strings: the CLI decides where they go."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from ..source import source_line
+from .findings import RULES, Finding
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .lint import LintReport
+
+FORMATS = ("text", "json", "github", "sarif")
+SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def render(report: "LintReport", fmt: str = "text") -> str:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format '{fmt}': one of {', '.join(FORMATS)}")
+    return {"text": text, "json": as_json, "github": github, "sarif": sarif}[fmt](report)
+
+
+def _where(f: Finding) -> str:
+    return f"{f.path}:{f.line}:{f.col}"
+
+
+def text_one(f: Finding) -> str:
+    out = [f"{_where(f)}: {f.severity}: {f.code} {f.message}"]
+    if f.span is not None:
+        line = source_line(f.span.path, f.span.line)
+        if line is not None:
+            gutter = f"{f.span.line:>5} | "
+            out.append(gutter + line.rstrip("\n").expandtabs(4))
+            start = len(line[: f.span.col - 1].expandtabs(4))
+            width = 1
+            if f.span.end_line == f.span.line and f.span.end_col:
+                width = max(1, f.span.end_col - f.span.col)
+            width = min(width, max(1, len(line.rstrip()) - start))
+            out.append(" " * (len(gutter) - 2) + "| " + " " * start + "^" * width)
+    if f.hint:
+        out.append(f"  hint: {f.hint}")
+    return "\n".join(out)
+
+
+def text(report: "LintReport") -> str:
+    parts = [text_one(f) for f in report.findings]
+    n_files = len(report.files)
+    files = f"{n_files} file{'s' if n_files != 1 else ''}"
+    if not report.findings:
+        parts.append(f"{files} checked: no problems")
+    else:
+        e, w, i = report.errors, report.warnings, report.count("info")
+        counts = [f"{e} error{'s' if e != 1 else ''}", f"{w} warning{'s' if w != 1 else ''}"]
+        if i:
+            counts.append(f"{i} note{'s' if i != 1 else ''}")
+        parts.append(f"{files} checked: " + ", ".join(counts))
+    return "\n\n".join(parts[:-1]) + ("\n\n" if len(parts) > 1 else "") + parts[-1]
+
+
+def as_json(report: "LintReport") -> str:
+    return json.dumps(report.to_dict(), indent=2, default=str)
+
+
+def _gh_escape(s: str, prop: bool = False) -> str:
+    s = s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        s = s.replace(":", "%3A").replace(",", "%2C")
+    return s
+
+
+def github(report: "LintReport") -> str:
+    """GitHub Actions workflow commands: annotations on the changed files."""
+    kind = {"error": "error", "warning": "warning", "info": "notice"}
+    lines = []
+    for f in report.findings:
+        props = [f"file={_gh_escape(f.path, True)}", f"line={f.line}", f"col={f.col}"]
+        if f.span is not None and f.span.end_line:
+            props.append(f"endLine={f.span.end_line}")
+            if f.span.end_col and f.span.end_line == f.span.line:
+                props.append(f"endColumn={f.span.end_col}")
+        props.append(f"title={_gh_escape(f'{f.code} {f.rule}', True)}")
+        msg = f.message + (f"\nhint: {f.hint}" if f.hint else "")
+        lines.append(f"::{kind[f.severity]} {','.join(props)}::{_gh_escape(msg)}")
+    return "\n".join(lines)
+
+
+def sarif(report: "LintReport") -> str:
+    """SARIF 2.1.0, one run, every rule described (GitHub code scanning reads this)."""
+    from .. import __version__
+    from .findings import rule_table
+    from .lint import LOAD_CODES
+
+    table = rule_table()
+    codes = [c for c, *_ in table]
+    for f in report.findings:
+        if f.code not in codes:
+            codes.append(f.code)
+    rules: list[dict[str, Any]] = []
+    for code in codes:
+        rule = RULES.get(code)
+        name = rule.name if rule else LOAD_CODES.get(code, "error").replace(" ", "-")
+        doc = rule.doc() if rule else LOAD_CODES.get(code, "error")
+        level = SARIF_LEVEL[rule.severity] if rule else "error"
+        rules.append({"id": code, "name": name, "shortDescription": {"text": doc},
+                      "defaultConfiguration": {"level": level},
+                      "helpUri": "https://github.com/archspace/archspace#lint"})
+    results = []
+    for f in report.findings:
+        region: dict[str, Any] = {"startLine": f.line, "startColumn": f.col}
+        if f.span is not None and f.span.end_line:
+            region["endLine"] = f.span.end_line
+            if f.span.end_col:
+                region["endColumn"] = f.span.end_col
+        msg = f.message + (f" (hint: {f.hint})" if f.hint else "")
+        res: dict[str, Any] = {
+            "ruleId": f.code, "ruleIndex": codes.index(f.code), "level": SARIF_LEVEL[f.severity],
+            "message": {"text": msg},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": f.path},
+                                                "region": region}}]}
+        if f.data:
+            res["properties"] = json.loads(json.dumps(f.data, default=str))
+        results.append(res)
+    doc = {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0",
+           "runs": [{"tool": {"driver": {"name": "archspace", "version": __version__,
+                                         "informationUri": "https://github.com/archspace/archspace",
+                                         "rules": rules}},
+                     "results": results}]}
+    return json.dumps(doc, indent=2)

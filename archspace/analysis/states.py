@@ -1,0 +1,1312 @@
+"""Whole-space analysis: every configuration at once, by state-set abstract interpretation.
+
+The questions "does every configuration build, and which are the smallest and largest models?"
+are answered without enumerating configurations (a space easily holds 10^15 of them, the cell
+space 10^37).
+
+The idea. Walk the template once, as the `Builder` would for one configuration (the same
+`Walker` scoping, naming and evaluation), but carry a *set of states* instead of one tensor.
+A state is what the rest of the walk can observe:
+
+- the current shape; a stack of frames for the constructs in progress (the start shape and
+  branch outputs of a `parallel`, the residual flag of a `skip`, the count of a `repeat`);
+- the shapes of saved taps that a later statement reads;
+- the values of decisions that a later statement reads again (a shared ratio, a repeat count
+  used by `group1.count`), and the values of block arguments / `let`s already evaluated (the
+  Builder evaluates each once, at first use, with the tensor where it was written as `in`).
+
+When a statement needs a decision the state has not read yet, the state *forks* into one state
+per value. Only decisions the walk really reads fork, so inactive decisions never do, and the
+walk's configuration count equals the exact model count of `cardinality`. After every
+statement, what no later statement can read is forgotten and states that became equal
+*merge*. "Can read": a first *trace* pass over the very same traversal (no states; every value
+unknown, like the Explorer) records the positions where each decision, tap and memoised value
+is read; alternatives that exclude each other (the branches of a choice, the walks of a towers
+body per merge point) are regions whose reads the states inside a sibling never reach. Since
+the future of the walk depends only on the state, merging is exact, and the number of live
+states stays small: the number of distinct shapes and live values at one point, not the
+number of configurations. Each state keeps, through merges, a witness configuration for the
+smallest and largest parameter count, trainable count and MACs (a dynamic program over the same
+states: what comes downstream depends on the incoming shape, which is part of the state) and
+the number of configurations it stands for.
+
+Two refinements keep the state sets small:
+- a `repeat` count forks lazily: at each copy boundary a state splits into "stop here" and "go
+  on", so the copies are walked once per shape rather than once per count (unless the body
+  itself reads the count);
+- in a `towers` body, the inputs run through their own copies in lockstep as *lanes* of one
+  state (per-lane shape, stack, taps and memo; shared decisions and counts), so a decision the
+  towers share is read by all of them at the same point and forgotten together.
+
+A state that fails (an op does not accept its input shape, merged shapes differ, an argument is
+out of range, a tap is missing) is reported with its witness configuration, the statement's path
+and source position and the shapes involved, then dropped; the counterexample is replayed
+through `build_graph` to confirm it (`Failure.verified`).
+
+The walk also records the count function as a decision diagram (`Diagram`: a fork is a node
+branching on one decision, a step an edge with increments, a merge a shared node); counting
+one configuration then follows its values through it in microseconds (`StaticCounter`).
+
+Continuous floats (no step) cannot fork. They evaluate to an unknown value; an op whose
+arguments are unknown is probed with the float at its default, low and high ends, and when the
+result (shape, parameters, MACs) is the same for all, the float provably does not matter there
+(dropout rates, BatchNorm momentum). Otherwise the float forks into those three values and the
+report says so (`approximate`, `exact` False): values in between were not checked.
+
+Bounds: when more than `cap` states are alive at once, the walk keeps the first `cap` and says
+so (`exact` is False, `notes` explains): the failures found are still real and the extremes are
+real configurations, but nothing is proven about the rest.
+"""
+
+from __future__ import annotations
+
+import itertools
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from ..blocks import REGISTRY
+from ..blocks.base import ArgError, ShapeError
+from ..blocks.common import fmt
+from ..blocks.merge import MERGES, merge_out_shape, projection
+from ..errors import ArchError, ArchShapeError, ArchTypeError
+from ..ir import Space
+from ..ir.decisions import Decision, decisions_of
+from ..ir.nodes import (CallStmt, ChoiceStmt, FromStmt, LetStmt, MergeStmt, NameRef,
+                        OptionalStmt, OutputStmt, ParallelStmt, ParamDecl, PositionStmt,
+                        RepeatStmt, SkipStmt, TowersStmt)
+from ..ir.walk import (UNKNOWN, Scope, Thunk, Walker, branch_label, join, join_layer, segments,
+                       shape_attr)
+from ..source import Span
+
+Shape = tuple[int, ...]
+BYTES_PER_PARAM = 4
+DEFAULT_CAP = 4096
+#: extremes kept per state: smallest / largest parameter count, MACs, trainable parameters
+MIN_P, MAX_P, MIN_M, MAX_M, MIN_T, MAX_T = range(6)
+_EXTREMES = ((MIN_P, 0, min), (MAX_P, 0, max), (MIN_M, 3, min), (MAX_M, 3, max),
+             (MIN_T, 1, min), (MAX_T, 1, max))
+_MISSING = object()
+
+
+class Need(Exception):
+    """A state needs the value of a decision it has not read: fork it."""
+
+    def __init__(self, decision: Decision, values: tuple | None = None,
+                 weights: tuple | None = None):
+        super().__init__(decision.path)
+        self.decision = decision
+        self.values = values
+        self.weights = weights
+
+
+class Fail(Exception):
+    """This configuration does not build here."""
+
+    def __init__(self, kind: str, message: str, span: Span | None,
+                 shapes: tuple = (), hint: str | None = None):
+        super().__init__(message)
+        self.kind, self.message, self.span, self.shapes, self.hint = kind, message, span, shapes, hint
+
+
+def _freeze(v: Any) -> Any:
+    if isinstance(v, list):
+        return tuple(_freeze(x) for x in v)
+    if isinstance(v, dict):
+        return tuple(sorted((k, _freeze(x)) for k, x in v.items()))
+    return v
+
+
+def _frozen_items(d: dict) -> tuple:
+    if not d:
+        return ()
+    return tuple(sorted(((k, _freeze(v)) for k, v in d.items()), key=lambda kv: kv[0]))
+
+
+def _has_unknown(v: Any) -> bool:
+    if v is UNKNOWN:
+        return True
+    if isinstance(v, (list, tuple)):
+        return any(_has_unknown(x) for x in v)
+    return False
+
+
+def chain_dict(chain: Any) -> dict[str, Any]:
+    """A witness chain (path, value, parent) -> {path: value}, in the order read."""
+    items = []
+    while chain is not None:
+        path, value, chain = chain
+        items.append((path, value))
+    return dict(reversed(items))
+
+
+def _chain_get(chain: Any, path: str) -> Any:
+    while chain is not None:
+        p, v, chain = chain
+        if p == path:
+            return v
+    return _MISSING
+
+
+class State:
+    """One class of configurations that look the same to the rest of the walk.
+
+    Inside the part of a `towers` body that runs once per input, a state has *lanes*: one
+    (shape, stack, taps, memo) per tower, sharing the decisions, the counts and the witnesses.
+    Every statement is applied to each lane in turn (`SpaceWalker.lanewise`), so the towers
+    read a shared decision at the same point of the walk and forget it together."""
+
+    __slots__ = ("cur", "stack", "taps", "live", "memo", "count", "ext", "lanes", "nid")
+
+    def __init__(self, cur: Shape | None):
+        self.cur = cur
+        self.stack: tuple = ()
+        self.taps: dict[str, tuple[str, Shape]] = {}   # rendered name -> (base name, shape)
+        self.live: dict[str, Any] = {}                 # decision path -> value
+        self.memo: dict[tuple, Any] = {}               # thunk key -> value
+        self.count = 1                                 # configurations this state stands for
+        # per extreme: (params, trainable, non_trainable, macs, witness chain)
+        self.ext: list[tuple] = [(0, 0, 0, 0, None)] * 6
+        self.lanes: list[tuple] | None = None          # per tower: (cur, stack, taps, memo)
+        self.nid = 0                                   # its node in the count diagram
+
+    def clone(self) -> "State":
+        s = State.__new__(State)
+        s.cur, s.stack, s.count = self.cur, self.stack, self.count
+        s.taps, s.live, s.memo = dict(self.taps), dict(self.live), dict(self.memo)
+        s.ext = list(self.ext)
+        s.lanes = None if self.lanes is None else [
+            (c, k, dict(t), dict(m)) for c, k, t, m in self.lanes]
+        s.nid = self.nid
+        return s
+
+    def key(self) -> tuple:
+        if self.lanes is not None:
+            return ("lanes", tuple((c, k, _frozen_items(t), _frozen_items(m))
+                                   for c, k, t, m in self.lanes), _frozen_items(self.live))
+        return (self.cur, self.stack, _frozen_items(self.taps), _frozen_items(self.live),
+                _frozen_items(self.memo))
+
+    def top(self) -> tuple:
+        """The innermost frame (the same structure in every lane)."""
+        return (self.lanes[0][1] if self.lanes is not None else self.stack)[-1]
+
+    def add(self, trainable: int, frozen: int, macs: int) -> None:
+        p = trainable + frozen
+        self.ext = [(a + p, b + trainable, c + frozen, m + macs, ch)
+                    for a, b, c, m, ch in self.ext]
+
+    def push(self, frame: tuple) -> "State":
+        self.stack = self.stack + (frame,)
+        return self
+
+    def pop(self) -> tuple:
+        frame = self.stack[-1]
+        self.stack = self.stack[:-1]
+        return frame
+
+    def absorb(self, other: "State") -> None:
+        """Merge a state with the same key: counts add, extremes keep the better witness."""
+        self.count += other.count
+        e, o = self.ext, other.ext
+        self.ext = [(o[i] if (o[i][f] < e[i][f] if best is min else o[i][f] > e[i][f]) else e[i])
+                    for i, f, best in _EXTREMES]
+
+
+# --------------------------------------------------------------------------------------------
+@dataclass
+class Extreme:
+    """One configuration at an end of the space, with its exact counts."""
+
+    params: int
+    trainable: int
+    non_trainable: int
+    macs: int
+    config: dict[str, Any]
+    verified: bool | None = None   # build_graph of `config` gives the same counts
+
+    @property
+    def bytes(self) -> int:
+        return self.params * BYTES_PER_PARAM
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"params": self.params, "trainable": self.trainable,
+                "non_trainable": self.non_trainable, "bytes": self.bytes, "macs": self.macs,
+                "config": self.config, "verified": self.verified}
+
+
+@dataclass
+class Failure:
+    """A configuration that does not build, and where and why."""
+
+    kind: str                  # "shape" or "build"
+    message: str
+    span: Span | None
+    path: str                  # the statement's path in the network
+    shapes: tuple              # the shapes involved (input shape, or the merged shapes)
+    config: dict[str, Any]     # a full canonical configuration that fails here
+    decisions: dict[str, Any]  # the decisions the walk read to get there
+    hint: str | None = None
+    count: int = 0             # partial configurations that failed here
+    verified: bool | None = None
+
+    def non_default(self, defaults: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in self.config.items() if defaults.get(k, _MISSING) != v}
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"kind": self.kind, "message": self.message, "path": self.path,
+                             "shapes": [fmt(s) for s in self.shapes], "config": self.config,
+                             "decisions": self.decisions, "verified": self.verified}
+        if self.span:
+            d.update(file=self.span.path, line=self.span.line, col=self.span.col)
+        if self.hint:
+            d["hint"] = self.hint
+        return d
+
+
+@dataclass
+class SpaceReport:
+    """What the whole-space walk proved."""
+
+    failures: list[Failure] = field(default_factory=list)
+    min_params: Extreme | None = None
+    max_params: Extreme | None = None
+    min_macs: Extreme | None = None
+    max_macs: Extreme | None = None
+    min_trainable: Extreme | None = None
+    max_trainable: Extreme | None = None
+    #: canonical configurations that build (discrete part; exact when `exact`)
+    configs: int = 0
+    exact: bool = True
+    notes: list[str] = field(default_factory=list)
+    approximate: list[str] = field(default_factory=list)   # continuous floats that matter
+    peak_states: int = 0
+    steps: int = 0            # state x statement visits
+    outputs: list[Shape] = field(default_factory=list)     # distinct final shapes
+    #: the count function as a decision diagram (see `Diagram`; `summary.StaticCounter`)
+    diagram: "Diagram | None" = field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def to_dict(self) -> dict[str, Any]:
+        ex = lambda e: e.to_dict() if e else None  # noqa: E731
+        return {"ok": self.ok, "exact": self.exact, "notes": self.notes,
+                "approximate": self.approximate, "configs": self.configs,
+                "failures": [f.to_dict() for f in self.failures],
+                "params": {"min": ex(self.min_params), "max": ex(self.max_params)},
+                "macs": {"min": ex(self.min_macs), "max": ex(self.max_macs)},
+                "trainable": {"min": ex(self.min_trainable), "max": ex(self.max_trainable)},
+                "peak_states": self.peak_states, "steps": self.steps,
+                "outputs": [fmt(s) for s in self.outputs]}
+
+
+# --------------------------------------------------------------------------------------------
+class SpaceWalker(Walker):
+    """Walks a template over a set of states; see the module docstring.
+
+    The same traversal runs twice: a *trace* pass (no states; every decision reads as unknown,
+    like the Explorer) records the last position where each decision, tap and memoised value
+    is read; the *real* pass then forgets each of them after that position. Both passes visit
+    every statement in the same order (all repeat copies, all alternatives, every towers cut),
+    whatever the states are, so their positions agree."""
+
+    memoize_thunks = False
+
+    def __init__(self, space: Space, decisions: dict[str, Decision] | None = None, *,
+                 cap: int = DEFAULT_CAP, max_failures: int = 20):
+        super().__init__(space)
+        self.decisions = decisions if decisions is not None else decisions_of(space).by_path()
+        self.cap = cap
+        self.max_failures = max_failures
+        self.trace = True
+        self.pos = 0
+        # trace: the positions where each decision, tap and memoised thunk is read
+        self.dec_reads: dict[str, list[int]] = {}
+        self.tap_reads: dict[str, list[int]] = {}
+        self.memo_reads: dict[tuple, list[int]] = {}
+        # exclusive regions (a choice's branches, a towers body's walks per cut): the trace
+        # records where each ends; the real pass keeps a stack of the ones it is inside
+        self.regions: list[list[int]] = []
+        self.region_seq = 0
+        self.excl: list[tuple[int, int]] = []
+        self.thunk_keys: dict[int, tuple] = {}
+        self._alive: list[Thunk] = []
+        self.S: list[State] = []
+        self.state: State | None = None
+        self.cont: list[Decision] = []
+        self.failures: dict[tuple, tuple[Fail, State, str]] = {}
+        self.fail_counts: dict[tuple, int] = {}
+        self.notes: list[str] = []
+        self.approx: set[str] = set()
+        self.exact = True
+        self.peak = 0
+        self.steps = 0
+        self.inputs = {i.name: tuple(i.shape) for i in space.inputs}
+        self.op_cache: dict[tuple, Any] = {}
+        self.eager: set[str] = set()      # repeat counts read inside their own body
+        self.dg = Diagram()
+
+    # ---- entry ----------------------------------------------------------------------------
+    def run(self) -> list[State]:
+        self._pass(trace=True)
+        first = self.space.inputs[0].shape if self.space.inputs else None
+        root = State(tuple(first) if first is not None else None)
+        root.nid = self.dg.new()
+        self.S = [root]
+        self._pass(trace=False)
+        for st in self.S:
+            self.dg.end.add(st.nid)
+        return self.S
+
+    def _pass(self, trace: bool) -> None:
+        self.trace, self.pos, self.region_seq, self.excl = trace, 0, 0, []
+        self.thunk_keys.clear()
+        self._alive.clear()
+        root = self.global_scope()
+        self._root_env = dict(root.env)
+        if self.space.network is not None:
+            self.walk_body(self.space.network, root)
+
+    # ---- thunks: memoised per state, like the Builder's once-per-build evaluation ---------
+    def _register(self, thunk: Any, key: tuple) -> None:
+        if isinstance(thunk, Thunk):
+            self.thunk_keys[id(thunk)] = key
+            self._alive.append(thunk)
+
+    def global_scope(self) -> Scope:
+        scope = super().global_scope()
+        for name, b in scope.env.items():
+            self._register(b, ("global", name))
+        return scope
+
+    def declare(self, decl: ParamDecl, scope: Scope, path: str) -> None:
+        super().declare(decl, scope, path)
+        self._register(scope.env.get(decl.name), ("fixed", self.pos, path))
+
+    def on_let(self, stmt: LetStmt, seg: str, scope: Scope) -> None:
+        super().on_let(stmt, seg, scope)
+        self._register(scope.env[stmt.name], ("let", self.pos, stmt.name))
+
+    def block_scope(self, stmt: CallStmt, seg: str, scope: Scope) -> Scope:
+        body = super().block_scope(stmt, seg, scope)
+        for f in self.blocks[stmt.op].params:
+            self._register(body.env.get(f.name), ("arg", self.pos, f.name))
+        return body
+
+    def lookup(self, name: str, scope: Scope, span: Span | None) -> Any:
+        b = scope.env.get(name)
+        if not isinstance(b, Thunk):
+            return super().lookup(name, scope, span)
+        key = self.thunk_keys.get(id(b)) or ("anon", id(b))
+        if self.trace:
+            _note(self.memo_reads, key, self.pos)
+            return self.force(b)
+        st = self._st()
+        if key in st.memo:
+            return st.memo[key]
+        n = len(self.cont)
+        v = self.force(b)
+        if len(self.cont) == n:  # values derived from a continuous float are not kept
+            st.memo[key] = v
+        return v
+
+    def here(self) -> Any:
+        """A token for "the tensor entering this statement" (what `in` means in a thunk
+        written here); states record their shape under it when a later evaluation reads it."""
+        token = f"\0at@{self.pos}"
+        if not self.trace and self.alive(self.tap_reads.get(token), self.pos + 1):
+            for st in self.S:
+                self.lanewise(st, lambda s: s.taps.__setitem__(token, (token, s.cur)))
+        return token
+
+    # ---- decision hooks ---------------------------------------------------------------------
+    def _st(self) -> State:
+        if self.state is None:
+            raise ArchTypeError("internal: a searched value was read outside a state")
+        return self.state
+
+    def value(self, path: str, span: Span | None = None) -> Any:
+        if self.trace:
+            _note(self.dec_reads, path, self.pos)
+            return UNKNOWN
+        st = self._st()
+        if path in st.live:
+            return st.live[path]
+        d = self.decisions.get(path)
+        if d is None:
+            raise ArchTypeError(f"internal: no decision at '{path}'", span)
+        if d.kind == "float" and not d.step:
+            self.cont.append(d)
+            return UNKNOWN
+        v = _chain_get(st.ext[MIN_P][4], path)
+        if v is not _MISSING:  # read before, forgotten too early: keep the walk consistent
+            self._inexact(f"internal: decision '{path}' was read after it was forgotten")
+            st.live[path] = v
+            return v
+        raise Need(d)
+
+    def param_value(self, binding, scope, span):
+        return self.value(binding.path, span)
+
+    def inline_value(self, param, path, scope, span):
+        from ..ir.params import FixedParam
+
+        if isinstance(param, FixedParam):
+            return self.evaluate(param.value, scope)
+        return self.value(path, span)
+
+    def repeat_count(self, binding, scope):
+        return binding.fixed if binding.fixed is not None else self.value(binding.count_path)
+
+    def in_attr(self, attr, scope, span):
+        if self.trace:
+            if self._at is not None:
+                _note(self.tap_reads, self._at, self.pos)
+            return UNKNOWN
+        st = self._st()
+        cur = st.cur
+        if self._at is not None:
+            saved = st.taps.get(self._at)
+            if saved is None:
+                self._inexact("internal: the tensor a block argument's `in` means was not kept")
+            else:
+                cur = saved[1]
+        if cur is None:
+            raise Fail("build", f"'in.{attr}' has no tensor to read", span)
+        return shape_attr(cur, attr, span)
+
+    # ---- the state-set machinery ------------------------------------------------------------
+    def _inexact(self, note: str) -> None:
+        self.exact = False
+        if note not in self.notes:
+            self.notes.append(note)
+
+    @staticmethod
+    def lanewise(st: State, fn: Callable[[State], Any]) -> Any:
+        """fn(st), once per lane when the state has lanes (each lane swapped in)."""
+        if st.lanes is None:
+            return fn(st)
+        r = None
+        for i, lane in enumerate(st.lanes):
+            st.cur, st.stack, st.taps, st.memo = lane
+            r = fn(st)
+            st.lanes[i] = (st.cur, st.stack, st.taps, st.memo)
+        st.cur, st.stack, st.taps, st.memo = None, (), {}, {}
+        return r
+
+    def each(self, states: list[State], fn: Callable[[State], Any], where: str,
+             span: Span | None, per_lane: bool = True) -> list[Any]:
+        """fn(state) for every state (every lane), forking a state whenever it needs a new
+        decision; a state that fails is recorded and dropped. Returns fn's non-None results."""
+        out: list[Any] = []
+        work = list(reversed(states))
+        while work:
+            st = work.pop()
+            new = st.clone()
+            self.state, self.cont = new, []
+            try:
+                r = self.lanewise(new, fn) if per_lane else fn(new)
+            except Need as n:
+                work.extend(reversed(self._fork(st, n)))
+                continue
+            except Fail as f:
+                self._fail(f, st, where)
+                continue
+            except ArchShapeError as e:
+                self._fail(Fail("shape", e.message, e.span or span, (), e.hint), st, where)
+                continue
+            except ArchError as e:
+                self._fail(Fail("build", e.message, e.span or span, (), e.hint), st, where)
+                continue
+            finally:
+                self.state = None
+            self.steps += 1
+            a, b = st.ext[MIN_P], new.ext[MIN_P]
+            new.nid = self.dg.new()
+            self.dg.seq(st.nid, new.nid, (b[0] - a[0], b[1] - a[1], b[2] - a[2], b[3] - a[3]))
+            if r is not None:
+                out.append(r)
+        return out
+
+    def _fork(self, st: State, need: Need) -> list[State]:
+        d = need.decision
+        values = need.values if need.values is not None else d.domain_values()
+        if values is None:  # pragma: no cover - continuous floats fork with explicit values
+            values = (d.default,)
+        weights = need.weights or (1,) * len(values)
+        kids = []
+        for v, w in zip(values, weights):
+            k = self._assign(st, d.path, v)
+            k.count = st.count * w
+            k.nid = self.dg.new()
+            kids.append(k)
+        self.dg.decide(st.nid, d.path, {k.live[d.path]: k.nid for k in kids})
+        return kids
+
+    @staticmethod
+    def _assign(st: State, path: str, value: Any) -> State:
+        """A copy of `st` in which decision `path` took `value`."""
+        k = st.clone()
+        k.live[path] = value
+        k.ext = [(a, b, c, m, (path, value, ch)) for a, b, c, m, ch in st.ext]
+        return k
+
+    def _fail(self, f: Fail, st: State, where: str) -> None:
+        key = (f.kind, f.span.path if f.span else "", f.span.line if f.span else 0,
+               f.span.col if f.span else 0)
+        self.fail_counts[key] = self.fail_counts.get(key, 0) + st.count
+        if key not in self.failures and len(self.failures) < self.max_failures:
+            # a repeat whose count is still open (lazy) must reach the copy that failed
+            stack = st.lanes[0][1] if st.lanes is not None else st.stack
+            for frame in stack:
+                if frame[0] == "repeat" and frame[1] is None and len(frame) == 4:
+                    _kind, _n, rpath, k = frame
+                    d = self.decisions.get(rpath)
+                    n = d.default if d is not None and d.default > k else k + 1
+                    st = self._assign(st, rpath, n)
+            self.failures[key] = (f, st, where)
+
+    def partition(self, read: Callable[[], Any], span: Span | None,
+                  where: str) -> dict[Any, list[State]]:
+        """Split the states by a structural decision's value (forking as needed)."""
+        parts: dict[Any, list[State]] = {}
+        for v, st in self.each(self.S, lambda st: (read(), st), where, span):
+            parts.setdefault(v, []).append(st)
+        return parts
+
+    def walk_stmt(self, stmt: Any, seg: str, scope: Scope) -> None:
+        self.pos += 1
+        super().walk_stmt(stmt, seg, scope)
+        self.pos += 1
+        self.settle()
+
+    def settle(self) -> None:
+        """Forget what no later statement reads, then merge equal states."""
+        if self.trace or not self.S:
+            return
+        pos, alive = self.pos, self.alive
+        dr, tr, mr = self.dec_reads, self.tap_reads, self.memo_reads
+        cache: dict[Any, bool] = {}
+
+        def keep(table: dict, k: Any) -> bool:
+            hit = cache.get(k)
+            if hit is None:
+                hit = cache[k] = alive(table.get(k), pos)
+            return hit
+
+        def release(st: State) -> None:
+            if st.taps:
+                st.taps = {k: v for k, v in st.taps.items() if keep(tr, v[0])}
+            if st.memo:
+                st.memo = {k: v for k, v in st.memo.items() if keep(mr, k)}
+
+        merged: dict[tuple, State] = {}
+        joined: dict[int, list[int]] = {}
+        for st in self.S:
+            if st.live:
+                st.live = {k: v for k, v in st.live.items() if keep(dr, k)}
+            self.lanewise(st, release)
+            key = st.key()
+            other = merged.get(key)
+            if other is None:
+                merged[key] = st
+            else:
+                other.absorb(st)
+                joined.setdefault(id(other), [other.nid]).append(st.nid)
+        for st in merged.values():
+            nids = joined.get(id(st))
+            if nids:  # the merged configurations continue from one node
+                st.nid = self.dg.new()
+                for n in nids:
+                    self.dg.seq(n, st.nid, _ZERO)
+        self.S = list(merged.values())
+        self.peak = max(self.peak, len(self.S))
+        if len(self.S) > self.cap:
+            self._inexact(f"more than {self.cap} distinct states at once: the whole-space check "
+                          f"kept {self.cap} (bound used)")
+            self.S = self.S[: self.cap]
+
+    def alive(self, reads: list[int] | None, pos: int) -> bool:
+        """Is something read at `pos` or later, in a part of the walk that the states being
+        walked can still reach (not in a sibling alternative of one they are inside)?"""
+        if not reads:
+            return False
+        i = bisect_left(reads, pos)
+        for end, outer in reversed(self.excl):
+            if i == len(reads):
+                return False
+            if reads[i] <= end:
+                return True
+            i = bisect_right(reads, outer, lo=i)
+        return i < len(reads)
+
+    def enter_region(self) -> int:
+        rid = self.region_seq
+        self.region_seq += 1
+        if self.trace:
+            self.regions.append([0, 0])
+        else:
+            end, outer = self.regions[rid]
+            self.excl.append((end, outer))
+        return rid
+
+    def leave_region(self, rid: int) -> None:
+        if self.trace:
+            self.regions[rid][0] = self.pos
+        else:
+            self.excl.pop()
+
+    def close_regions(self, rids: list[int]) -> None:
+        if self.trace:
+            for rid in rids:
+                self.regions[rid][1] = self.pos
+
+    def apply(self, fn: Callable[[State], Any]) -> None:
+        """fn on every state and lane, with no decision to read (frames, shape moves)."""
+        for st in self.S:
+            self.lanewise(st, fn)
+
+    # ---- taps -------------------------------------------------------------------------------
+    def render(self, ref: NameRef, scope: Scope) -> str:
+        if ref.index is None:
+            return ref.name
+        idx = self.evaluate(ref.index, scope)
+        if idx is UNKNOWN:
+            raise Fail("build", f"the index of '{ref.name}[...]' depends on a continuous value",
+                       ref.span)
+        return f"{ref.name}{idx}"
+
+    def save_tap(self, st: State | None, label: NameRef | None, scope: Scope) -> None:
+        if label is None:
+            return
+        if self.trace:
+            if label.index is not None:
+                self.evaluate(label.index, scope)
+            return
+        if st is None or st.cur is None or not self.alive(self.tap_reads.get(label.name),
+                                                           self.pos + 1):
+            return  # nothing reads it later
+        st.taps[self.render(label, scope)] = (label.name, st.cur)
+
+    def tap(self, st: State | None, ref: NameRef, scope: Scope, span: Span | None) -> Shape | None:
+        if ref.name == "input" and ref.index is None and "\0input" in scope.env:
+            token = scope.env["\0input"]
+            if self.trace:
+                _note(self.tap_reads, token, self.pos)
+                return None
+            assert st is not None
+            return st.taps[token][1]
+        if self.trace:
+            _note(self.tap_reads, ref.name, self.pos)
+            if ref.index is not None:
+                self.evaluate(ref.index, scope)
+            return None
+        assert st is not None
+        name = self.render(ref, scope)
+        if name in self.inputs:
+            return self.inputs[name]
+        if name in st.taps:
+            return st.taps[name][1]
+        raise Fail("build", f"no tensor named '{name}' here", span, (),
+                   "in this configuration the statement labelled with it was not built")
+
+    # ---- shapes and counts --------------------------------------------------------------------
+    def apply_op(self, op: Any, stmt: CallStmt, pos: list, kws: dict,
+                 in_shape: Shape | None) -> tuple[Shape, int, int, int]:
+        """Shape and counts of one op on one input; cached, since many states share them."""
+        try:
+            key = (stmt.op, _freeze(pos), _freeze(kws), in_shape, stmt.span)
+            hit = self.op_cache.get(key)
+        except TypeError:  # pragma: no cover - an unhashable argument value
+            key, hit = None, None
+        if hit is None:
+            try:
+                hit = self._apply_op(op, stmt, pos, kws, in_shape)
+            except Fail as f:
+                hit = f
+            if key is not None:
+                self.op_cache[key] = hit
+        if isinstance(hit, Fail):
+            raise Fail(hit.kind, hit.message, hit.span, hit.shapes, hit.hint)
+        return hit
+
+    def _apply_op(self, op: Any, stmt: CallStmt, pos: list, kws: dict,
+                  in_shape: Shape | None) -> tuple[Shape, int, int, int]:
+        try:
+            args = op.bind(pos, kws)
+        except ArgError as e:
+            raise Fail("build", str(e), stmt.span) from None
+        if in_shape is None:
+            raise Fail("build", f"{stmt.op}() has no input tensor", stmt.span)
+        try:
+            out = tuple(op.out_shape(args, in_shape))
+            layers = op.layers(args, in_shape, "x")
+        except ShapeError as e:
+            raise Fail("shape", f"{stmt.op}() on input {fmt(in_shape)}: {e}", stmt.span,
+                       (in_shape,)) from None
+        if not layers:
+            return out, 0, 0, 0
+        trainable, frozen = op.n_params(args, in_shape)
+        return out, trainable, frozen, op.macs(args, in_shape)
+
+    def merge_shapes(self, op: Any, shapes: list[Shape], span: Span | None) -> Shape:
+        if not isinstance(op, str) or op not in MERGES:
+            raise Fail("build", f"unknown merge '{op}'", span, (), "one of " + ", ".join(MERGES))
+        try:
+            return tuple(merge_out_shape(op, shapes))
+        except ShapeError as e:
+            why = str(e)
+            why = why[len(f"merge {op}: "):] if why.startswith(f"merge {op}: ") else why
+            raise Fail("shape", f"merge {op} of " + " and ".join(fmt(s) for s in shapes)
+                       + f": {why}", span, tuple(shapes)) from None
+
+    def project(self, st: State, src: Shape, target: Shape, span: Span | None) -> Shape:
+        if src == target:
+            return src
+        try:
+            _specs, (trainable, frozen), macs = projection(src, target, "proj")
+        except ShapeError as e:
+            raise Fail("shape", f"projection of {fmt(src)} onto {fmt(target)}: {e}", span,
+                       (src, target)) from None
+        st.add(trainable, frozen, macs)
+        return tuple(target)
+
+    # ---- statements -----------------------------------------------------------------------------
+    def on_call(self, stmt: CallStmt, seg: str, scope: Scope) -> None:
+        where = join(scope.path, seg)
+        if stmt.op in self.blocks:
+            body = self.block_scope(stmt, seg, scope)
+            token = f"\0input@{self.pos}"
+            body.env["\0input"] = token
+            if not self.trace and self.alive(self.tap_reads.get(token), self.pos + 1):
+                self.apply(lambda s: s.taps.__setitem__(token, (token, s.cur)))
+            self.walk_body(self.blocks[stmt.op].body, body)
+            self._finish(stmt.label, scope, where, stmt.span)
+            return
+        op = REGISTRY[stmt.op]
+        names = [a.name for a in op.signature]
+        flags = {a.name: a.choices for a in op.signature if a.flag and a.choices}
+        if self.trace:
+            self.eval_args(stmt, seg, scope, names, flags)
+            self.save_tap(None, stmt.label, scope)
+            return
+
+        def one(st: State) -> State:
+            pos, kws = self.eval_args(stmt, seg, scope, names, flags)
+            if _has_unknown(pos) or _has_unknown(list(kws.values())):
+                out, t, f, m = self.probe(st, op, stmt, seg, scope, names, flags)
+            else:
+                out, t, f, m = self.apply_op(op, stmt, pos, kws, st.cur)
+            st.cur = out
+            st.add(t, f, m)
+            self.save_tap(st, stmt.label, scope)
+            return st
+
+        self.S = self.each(self.S, one, where, stmt.span)
+
+    def probe(self, st: State, op: Any, stmt: CallStmt, seg: str, scope: Scope,
+              names: list[str], flags: dict) -> tuple[Shape, int, int, int]:
+        """An op whose arguments depend on continuous floats: if its shape and counts are the
+        same at each float's default, low and high values, the floats do not matter here."""
+        floats = list(dict.fromkeys(self.cont))
+        if not floats:
+            raise Fail("build", f"{stmt.op}(): an argument has no value", stmt.span)
+        combos = list(itertools.islice(itertools.product(*[_reps(d)[0] for d in floats]), 64))
+        outcomes: list[Any] = []
+        saved = self.state
+        for combo in combos:
+            p = st.clone()
+            for d, v in zip(floats, combo):
+                p.live[d.path] = v
+            self.state, self.cont = p, []
+            try:
+                pos, kws = self.eval_args(stmt, seg, scope, names, flags)
+                outcomes.append(("ok", self.apply_op(op, stmt, pos, kws, st.cur)))
+            except (Fail, ArchError) as e:
+                outcomes.append(("fail", str(e)))
+            finally:
+                self.state = saved
+        if all(o == outcomes[0] for o in outcomes) and outcomes[0][0] == "ok":
+            return outcomes[0][1]
+        d = floats[0]
+        if all(o[0] == "ok" for o in outcomes):
+            self.approx.add(d.path)
+            self._inexact(f"continuous decision '{d.path}' changes shapes or counts at "
+                          f"{stmt.span or join(scope.path, seg)}: checked at its default and "
+                          f"both ends only (bound used)")
+        values, weights = _reps(d)
+        raise Need(d, values, weights)
+
+    def _finish(self, label: NameRef | None, scope: Scope, where: str,
+                span: Span | None) -> None:
+        """Save a label's tap after a compound statement."""
+        if label is None:
+            return
+        if self.trace:
+            self.save_tap(None, label, scope)
+            return
+
+        def one(st: State) -> State:
+            self.save_tap(st, label, scope)
+            return st
+
+        self.S = self.each(self.S, one, where, span)
+
+    def on_optional(self, stmt: OptionalStmt, seg: str, scope: Scope) -> None:
+        path = join(scope.path, seg)
+        inner = stmt.body[0] if stmt.wraps else None
+        if isinstance(inner, SkipStmt):  # `optional skip {..}`: the body stays, the residual varies
+            if self.trace:
+                self.value(path, stmt.span)
+            self.skip(inner, seg, scope, residual=path)
+            return
+        on: list[State] = []
+        off: list[State] = []
+        if self.trace:
+            self.value(path, stmt.span)
+        else:
+            parts = self.partition(lambda: self.value(path, stmt.span), stmt.span, path)
+            on, off = parts.get(True, []), parts.get(False, [])
+        self.S = on
+        if stmt.wraps:
+            self.walk_stmt(inner, seg, scope)
+        else:
+            self.walk_body(stmt.body, scope.child(path=path))
+        self.S = self.S + off
+
+    def on_repeat(self, stmt: RepeatStmt, seg: str, scope: Scope) -> None:
+        path = join(scope.path, seg)
+        d = self.decisions.get(path)
+        lo = int(self.evaluate(stmt.lo, scope))
+        hi = int(self.evaluate(stmt.hi, scope))
+        fixed = lo if d is None else None
+        self.bind_repeat(stmt, scope, path, fixed)
+        entry = self.pos
+        # lazily, a state decides "stop after k copies, or go on" at each copy boundary, so
+        # the copies are walked once per shape rather than once per count (not when the body
+        # itself reads the count: then it forks up front)
+        lazy = fixed is None and path not in self.eager
+        if self.trace:
+            if fixed is None:
+                self.value(path, stmt.span)
+        elif fixed is not None:
+            self.apply(lambda s: s.push(("repeat", fixed)))
+        elif lazy:
+            for st in self.S:
+                v = st.live.get(path)
+                self.lanewise(st, lambda s: s.push(("repeat", v, path, -1)))
+        else:
+            self.S = self.each(self.S, lambda st: st.push(("repeat", int(self.value(path)))),
+                               path, stmt.span)
+        stopped: list[State] = []
+
+        def at_copy(k: int) -> Callable[[State], None]:
+            def set_k(s: State) -> None:
+                frame = s.pop()
+                s.push(frame[:3] + (k,) if frame[1] is None and len(frame) == 4 else frame)
+            return set_k
+
+        for k in range(hi):
+            waiting: list[State] = []
+            if not self.trace:
+                go = []
+                for st in self.S:
+                    n = st.top()[1]
+                    if n is None:
+                        if k >= lo:
+                            stop = self._assign(st, path, k)
+                            stop.nid, on = self.dg.new(), self.dg.new()
+                            self.dg.decide(st.nid, path, {k: stop.nid,
+                                                          **{v: on for v in range(k + 1, hi + 1)}})
+                            st.nid = on
+                            stopped.append(stop)
+                        self.lanewise(st, at_copy(k))
+                        go.append(st)
+                    elif n > k:
+                        go.append(st)
+                    else:
+                        waiting.append(st)
+                self.S = go
+            self.walk_body(stmt.body, self.copy_scope(stmt, seg, scope, k, (), lo, hi, path))
+            self.S = self.S + waiting
+        if self.trace:
+            if fixed is None and self.dec_reads.get(path, [-1])[-1] > entry:
+                self.eager.add(path)
+            return
+        self.S = [self._assign(st, path, hi) if st.top()[1] is None else st
+                  for st in self.S] + stopped  # (nid kept: the only count left is hi)
+        self.apply(lambda s: s.pop())
+
+    def on_choice(self, stmt: ChoiceStmt, seg: str, scope: Scope) -> None:
+        path = join(scope.path, seg)
+        if self.switch_binding(stmt, scope) is not None:
+            # `choice kind { .. }` on a choice parameter: the branch follows its value
+            read = lambda: str(self.lookup(stmt.name, scope, stmt.span))  # noqa: E731
+        else:
+            read = lambda: self.value(path, stmt.span)  # noqa: E731
+        parts: dict[Any, list[State]] = {}
+        if self.trace:
+            read()
+        else:
+            parts = self.partition(read, stmt.span, path)
+        out: list[State] = []
+        rids = []
+        for i, b in enumerate(stmt.branches):
+            label = branch_label(b, i)
+            self.S = parts.get(label, [])
+            rids.append(self.enter_region())
+            self.walk_body(b.body, scope.child(path=join(path, label), env=dict(scope.env)))
+            self.leave_region(rids[-1])
+            out.extend(self.S)
+        self.close_regions(rids)
+        self.S = out
+
+    def on_parallel(self, stmt: ParallelStmt, seg: str, scope: Scope) -> None:
+        path = join(scope.path, seg)
+        if self.trace:
+            self.evaluate(stmt.merge, scope, join(path, "merge"))
+        else:
+            self.S = self.each(self.S, lambda st: st.push(
+                ("parallel", st.cur, self.evaluate(stmt.merge, scope, join(path, "merge")), ())),
+                path, stmt.span)
+
+        def start(st: State) -> None:
+            st.cur = st.stack[-1][1]
+
+        def collect(st: State) -> None:
+            kind, first, op, outs = st.pop()
+            st.push((kind, first, op, outs + (st.cur,)))
+
+        for i, b in enumerate(stmt.branches):
+            self.apply(start)
+            self.walk_body(b.body, scope.child(path=join(path, branch_label(b, i)),
+                                               env=dict(scope.env)))
+            self.apply(collect)
+        if self.trace:
+            self.save_tap(None, stmt.label, scope)
+            return
+
+        def close(st: State) -> State:
+            _kind, _start, op, outs = st.pop()
+            st.cur = self.merge_shapes(op, list(outs), stmt.span)
+            self.save_tap(st, stmt.label, scope)
+            return st
+
+        self.S = self.each(self.S, close, path, stmt.span)
+
+    def on_skip(self, stmt: SkipStmt, seg: str, scope: Scope) -> None:
+        self.skip(stmt, seg, scope, residual=None)
+
+    def skip(self, stmt: SkipStmt, seg: str, scope: Scope, residual: str | None) -> None:
+        path = join(scope.path, seg)
+        if not self.trace:
+            def open_(st: State) -> State:
+                on = True if residual is None else bool(self.value(residual))
+                return st.push(("skip", st.cur, on))
+
+            self.S = self.each(self.S, open_, path, stmt.span)
+        self.walk_body(stmt.body, scope.child(path=path, env=dict(scope.env)))
+        # the merge op is read where the residual is built, and only when it is (the Explorer
+        # conditions it on the residual)
+        op_of = lambda: (self.evaluate(stmt.merge, scope, join(path, "merge"))  # noqa: E731
+                         if stmt.merge is not None else "add")
+        if self.trace:
+            op_of()
+            self.save_tap(None, stmt.label, scope)
+            return
+
+        def close(st: State) -> State:
+            _kind, start, on = st.pop()
+            if on:
+                op = op_of()
+                other = self.project(st, start, st.cur, stmt.span) if stmt.project else start
+                st.cur = self.merge_shapes(op, [st.cur, other], stmt.span)
+            self.save_tap(st, stmt.label, scope)
+            return st
+
+        self.S = self.each(self.S, close, path, stmt.span)
+
+    def on_merge(self, stmt: MergeStmt, seg: str, scope: Scope) -> None:
+        path = join(scope.path, seg)
+        span = stmt.tap.span or stmt.span
+        if self.trace:
+            self.evaluate(stmt.op, scope, join(path, "op"))
+            self.tap(None, stmt.tap, scope, span)
+            self.save_tap(None, stmt.label, scope)
+            return
+
+        def one(st: State) -> State:
+            op = self.evaluate(stmt.op, scope, join(path, "op"))
+            other = self.tap(st, stmt.tap, scope, span)
+            if stmt.project:
+                other = self.project(st, other, st.cur, stmt.span)
+            st.cur = self.merge_shapes(op, [st.cur, other], stmt.span)
+            self.save_tap(st, stmt.label, scope)
+            return st
+
+        self.S = self.each(self.S, one, path, stmt.span)
+
+    def on_towers(self, stmt: TowersStmt, seg: str, scope: Scope) -> None:
+        at_path = join(scope.path, seg, "at")
+        path = join(scope.path, seg)
+        segs = segments(stmt.body, scope.env)
+        labels = list(dict.fromkeys(s.label for s in stmt.body if isinstance(s, PositionStmt)))
+        inputs = list(stmt.inputs)
+        parts: dict[Any, list[State]] = {}
+        if self.trace:
+            self.evaluate(stmt.at, scope, at_path)
+            self.evaluate(stmt.merge, scope, join(path, "merge"))
+        else:
+            def open_(st: State) -> tuple[Any, State]:
+                at = self.evaluate(stmt.at, scope, at_path)
+                op = self.evaluate(stmt.merge, scope, join(path, "merge"))
+                if at not in labels:
+                    raise Fail("build", f"towers merge position '@{at}' is not marked in the "
+                                        f"body", stmt.span)
+                return at, st.push(("towers", at, op))
+
+            for at, st in self.each(self.S, open_, path, stmt.span):
+                parts.setdefault(at, []).append(st)
+        out: list[State] = []
+        rids = []
+        for label in labels:
+            cut = next(i for i, s in enumerate(stmt.body)
+                       if isinstance(s, PositionStmt) and s.label == label)
+            self.S = parts.get(label, [])
+            rids.append(self.enter_region())
+            # each input runs through its own copy of the body up to the cut: one lane per
+            # tower, all lanes stepping together (the Builder walks one tower after the other;
+            # decisions are shared, names and taps are per tower, so this is the same)
+            for st in self.S:
+                st.lanes = [(self.inputs[n], st.stack, dict(st.taps), dict(st.memo))
+                            for n in inputs]
+                st.cur, st.stack, st.taps, st.memo = None, (), {}, {}
+            tower = scope.child(env=dict(scope.env),
+                                layer_prefix=join_layer(scope.layer_prefix, inputs[-1]))
+            for s, sg in zip(stmt.body[:cut], segs[:cut]):
+                self.walk_stmt(s, sg, tower)
+            scope.env.update(tower.env)  # as the Builder: names bound before the merge stay
+            if not self.trace:
+                def close(st: State) -> State:
+                    lanes, st.lanes = st.lanes, None
+                    # after the merge the Builder holds the last tower's taps and names
+                    st.cur, st.stack, st.taps, st.memo = lanes[-1]
+                    _kind, _at, op = st.pop()
+                    st.cur = self.merge_shapes(op, [lane[0] for lane in lanes], stmt.span)
+                    return st
+
+                self.S = self.each(self.S, close, path, stmt.span, per_lane=False)
+            for s, sg in zip(stmt.body[cut:], segs[cut:]):
+                self.walk_stmt(s, sg, scope)
+            self.leave_region(rids[-1])
+            out.extend(self.S)
+        self.close_regions(rids)
+        self.S = out
+
+    def on_position(self, stmt: PositionStmt, seg: str, scope: Scope) -> None:
+        pass
+
+    def on_from(self, stmt: FromStmt, seg: str, scope: Scope) -> None:
+        if self.trace:
+            self.tap(None, stmt.ref, scope, stmt.span)
+            return
+
+        def one(st: State) -> State:
+            st.cur = self.tap(st, stmt.ref, scope, stmt.span)
+            return st
+
+        self.S = self.each(self.S, one, join(scope.path, seg), stmt.span)
+
+    def on_output(self, stmt: OutputStmt, seg: str, scope: Scope) -> None:
+        pass
+
+
+_ZERO = (0, 0, 0, 0)
+
+
+class Diagram:
+    """The count function of a space as a decision diagram, recorded by the whole-space walk:
+    a state's step is an edge carrying (params, trainable, non-trainable, MACs) increments, a
+    fork is a node that branches on one decision's value, a merge joins nodes. Counting one
+    configuration follows its values from the root: a few dict lookups per decision."""
+
+    def __init__(self) -> None:
+        self.nxt: list[int] = []
+        self.delta: list[tuple] = []
+        self.branch: dict[int, tuple[str, dict[Any, int]]] = {}
+        self.end: set[int] = set()
+        self._jump: list[tuple[int, tuple]] | None = None
+
+    def new(self) -> int:
+        self.nxt.append(-1)
+        self.delta.append(_ZERO)
+        return len(self.nxt) - 1
+
+    def seq(self, a: int, b: int, delta: tuple) -> None:
+        self.nxt[a], self.delta[a] = b, delta
+
+    def decide(self, a: int, path: str, to: dict[Any, int]) -> None:
+        self.branch[a] = (path, to)
+
+    def compile(self) -> None:
+        """Collapse chains of steps: from every node, the next node that branches or ends, and
+        the increments on the way."""
+        n = len(self.nxt)
+        jump: list[tuple[int, tuple] | None] = [None] * n
+        for start in range(n):
+            if jump[start] is not None:
+                continue
+            chain, node = [], start
+            while (jump[node] is None and self.nxt[node] >= 0 and node not in self.branch
+                   and node not in self.end):
+                chain.append(node)
+                node = self.nxt[node]
+            tail = jump[node] if jump[node] is not None else (node, _ZERO)
+            target, acc = tail
+            for c in reversed(chain):
+                d = self.delta[c]
+                acc = (acc[0] + d[0], acc[1] + d[1], acc[2] + d[2], acc[3] + d[3])
+                jump[c] = (target, acc)
+            if jump[node] is None:
+                jump[node] = (node, _ZERO)
+        self._jump = jump  # type: ignore[assignment]
+
+    def evaluate(self, values: dict[str, Any]) -> tuple[int, int, int, int] | None:
+        """(params, trainable, non_trainable, macs) of a canonical configuration, or None
+        when the diagram does not know it (a failing or uncovered configuration)."""
+        if self._jump is None:
+            self.compile()
+        jump, branch, end = self._jump, self.branch, self.end
+        node, p, t, f, m = 0, 0, 0, 0, 0
+        while True:
+            node, d = jump[node]  # type: ignore[index]
+            p, t, f, m = p + d[0], t + d[1], f + d[2], m + d[3]
+            if node in end:
+                return p, t, f, m
+            b = branch.get(node)
+            if b is None:
+                return None
+            node = b[1].get(values.get(b[0], _MISSING), -1)
+            if node < 0:
+                return None
+
+
+def _note(table: dict, key: Any, pos: int) -> None:
+    reads = table.get(key)
+    if reads is None:
+        table[key] = [pos]
+    elif reads[-1] != pos:
+        reads.append(pos)
+
+
+def _reps(d: Decision) -> tuple[tuple, tuple]:
+    """Representative values of a continuous float: its default (weight 1: it stands for the
+    float in the configuration count), then its ends (weight 0)."""
+    values = [d.default] + [v for v in (d.lo, d.hi) if v != d.default]
+    values = list(dict.fromkeys(values))
+    return tuple(values), (1,) + (0,) * (len(values) - 1)
+
+
+# --------------------------------------------------------------------------------------------
+def check_space(space: Space, *, cap: int = DEFAULT_CAP, verify: bool = True,
+                max_failures: int = 20) -> SpaceReport:
+    """Walk every configuration of `space` at once: failures with counterexamples, exact
+    parameter and MAC extremes with the configurations that reach them."""
+    from ..ir.config import canonical
+
+    dl = decisions_of(space)
+    w = SpaceWalker(space, dl.by_path(), cap=cap, max_failures=max_failures)
+    final = w.run()
+    report = SpaceReport(exact=w.exact, notes=list(w.notes), approximate=sorted(w.approx),
+                         peak_states=w.peak, steps=w.steps, diagram=w.dg)
+    defaults = canonical(space, {})
+
+    def full(chain: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        read = chain_dict(chain)
+        known = dl.by_path()
+        read = {k: v for k, v in read.items() if k in known}
+        try:
+            return canonical(space, read), read
+        except ArchError:
+            return read, read
+
+    for key, (f, st, where) in w.failures.items():
+        cfg, read = full(st.ext[MIN_P][4])
+        report.failures.append(Failure(kind=f.kind, message=f.message, span=f.span, path=where,
+                                       shapes=f.shapes, config=cfg, decisions=read,
+                                       hint=f.hint, count=w.fail_counts.get(key, 0)))
+    report.failures.sort(key=lambda x: (x.span.path, x.span.line, x.span.col) if x.span
+                         else ("", 0, 0))
+    if final:
+        total = final[0].clone()
+        for st in final[1:]:
+            total.absorb(st)
+        report.configs = total.count
+        report.outputs = sorted({st.cur for st in final if st.cur is not None})
+        for attr, i in (("min_params", MIN_P), ("max_params", MAX_P), ("min_macs", MIN_M),
+                        ("max_macs", MAX_M), ("min_trainable", MIN_T),
+                        ("max_trainable", MAX_T)):
+            p, t, nt, m, chain = total.ext[i]
+            cfg, _read = full(chain)
+            setattr(report, attr, Extreme(params=p, trainable=t, non_trainable=nt, macs=m,
+                                          config=cfg))
+    if verify:
+        _verify(space, report, defaults)
+    return report
+
+
+def _verify(space: Space, report: SpaceReport, defaults: dict[str, Any]) -> None:
+    """Replay witnesses through the Builder: the extremes must give the same counts and every
+    counterexample must fail to build."""
+    from .graph import build_graph
+
+    cache: dict[str, Any] = {}
+
+    def build(cfg: dict[str, Any]) -> Any:
+        import json
+
+        k = json.dumps(cfg, sort_keys=True, default=str)
+        if k not in cache:
+            try:
+                cache[k] = build_graph(space, cfg)
+            except ArchError as e:
+                cache[k] = e
+        return cache[k]
+
+    for e in (report.min_params, report.max_params, report.min_macs, report.max_macs,
+              report.min_trainable, report.max_trainable):
+        if e is None:
+            continue
+        g = build(e.config)
+        e.verified = not isinstance(g, Exception) and (g.params, g.trainable, g.macs) == (
+            e.params, e.trainable, e.macs)
+        if not e.verified:
+            report.exact = False
+            note = "internal: a witness configuration does not reproduce its counts"
+            if note not in report.notes:
+                report.notes.append(note)
+    for f in report.failures:
+        f.verified = isinstance(build(f.config), ArchError)
+
+
+def reachable_blocks(space: Space) -> set[str]:
+    """Blocks the network calls, directly or through other blocks."""
+    blocks = {b.name: b for b in space.blocks}
+    seen: set[str] = set()
+
+    def visit(body: Iterable[Any]) -> None:
+        for stmt in body:
+            if isinstance(stmt, CallStmt) and stmt.op in blocks and stmt.op not in seen:
+                seen.add(stmt.op)
+                visit(blocks[stmt.op].body)
+            for attr in ("body",):
+                sub = getattr(stmt, attr, None)
+                if isinstance(sub, tuple):
+                    visit(sub)
+            for b in getattr(stmt, "branches", ()) or ():
+                visit(b.body)
+
+    visit(space.network or ())
+    return seen
