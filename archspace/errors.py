@@ -128,7 +128,9 @@ class ErrorSink:
         self.items: list[ArchError] = []
 
     def add(self, error: ArchError) -> None:
-        self.items.extend(error.errors)
+        # two passes may find the same fault (the transformer, then the decision walk)
+        seen = {(e.message, e.span) for e in self.items}
+        self.items.extend(e for e in error.errors if (e.message, e.span) not in seen)
 
     def raise_if_any(self) -> None:
         if self.items:

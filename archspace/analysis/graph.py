@@ -256,7 +256,8 @@ class Builder(Walker):
             return
         if on:
             prefix = join_layer(scope.layer_prefix, stmt.name) if stmt.name else scope.layer_prefix
-            self.walk_body(stmt.body, scope.child(path=join(scope.path, seg), layer_prefix=prefix))
+            self.walk_body(stmt.body, scope.child(path=join(scope.path, seg), layer_prefix=prefix,
+                                                  env=dict(scope.env)))
 
     def on_repeat(self, stmt: RepeatStmt, seg: str, scope: Scope) -> None:
         path = join(scope.path, seg)
@@ -297,10 +298,10 @@ class Builder(Walker):
 
     def on_skip(self, stmt: SkipStmt, seg: str, scope: Scope, residual: bool = True) -> None:
         path = join(scope.path, seg)
-        op = self.evaluate(stmt.merge, scope, join(path, "merge")) if stmt.merge else "add"
         start = self.cur
         self.walk_body(stmt.body, scope.child(path=path, env=dict(scope.env)))
-        if residual:
+        if residual:  # the merge op is a decision only when the residual is there
+            op = self.evaluate(stmt.merge, scope, join(path, "merge")) if stmt.merge else "add"
             leaf = self.render(stmt.label, scope) if stmt.label else (stmt.name or "skip")
             name = join_layer(scope.layer_prefix, leaf)
             other = start

@@ -23,15 +23,19 @@ app = typer.Typer(
 state = {"debug": False}
 
 
-@app.callback()
-def _root(debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks on errors."),
-          version: bool = typer.Option(False, "--version", help="Print the version and exit.")):
-    state["debug"] = debug
-    if version:
+def _print_version(value: bool) -> None:
+    if value:
         from .. import __version__
 
         console.out.print(f"archspace {__version__}")
         raise typer.Exit(0)
+
+
+@app.callback()
+def _root(debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks on errors."),
+          version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
+                                       help="Print the version and exit.")):
+    state["debug"] = debug
 
 
 def _register() -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any, Iterable, Literal, Union
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from ..errors import ArchError, ArchNameError, ArchTypeError, ErrorSink
 from ..source import Span
@@ -287,8 +287,11 @@ class Explorer(Walker):
                 if v in values and type(v) is type(values[values.index(v)]):
                     raise ArchTypeError(f"choice() lists {_fmt(v)} twice", x.span or span)
                 values.append(v)
+            if not values:  # the transformer reported it with these very words
+                raise ArchTypeError("choice() needs at least one value", param.span or span,
+                                    "write choice(a, b, ...)")
             f = dict(kind="choice", values=tuple(values))
-            dflt = values[0] if values else None
+            dflt = values[0]
         elif isinstance(param, BoolParam):
             f = dict(kind="bool", values=None)
             dflt = False
@@ -357,6 +360,10 @@ class Explorer(Walker):
             super().walk_stmt(stmt, seg, scope)
         except ArchError as e:
             self.sink.add(e)
+        except ValidationError as e:  # a value that cannot form a decision (e.g. after an
+            # error the transformer already reported): say where, never show pydantic's text
+            msg = e.errors()[0].get("msg", "invalid value") if e.errors() else "invalid value"
+            self.sink.add(ArchTypeError(f"invalid decision here: {msg}", stmt.span))
         finally:
             self.use_cond = saved
             self.note_label(stmt, scope)
@@ -442,7 +449,7 @@ class Explorer(Walker):
         elif stmt.wraps:
             self.walk_stmt(stmt.body[0], seg, inner)
         else:
-            self.walk_body(stmt.body, inner.child(path=path))
+            self.walk_body(stmt.body, inner.child(path=path, env=dict(scope.env)))
 
     def on_repeat(self, stmt: RepeatStmt, seg: str, scope: Scope) -> None:
         path = join(scope.path, seg)
