@@ -1,0 +1,281 @@
+"""`archspace search FILE --data DATA` and `archspace train FILE --config CONFIG --data DATA`."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any, List, Optional
+
+import typer
+
+from . import console
+from .app import EXIT_FINDINGS, app, load
+
+_SOURCE = {"file": "space file", "argument": "command line", "default": "default",
+           "demo": "digits demo", "searched": "searched"}
+
+
+@app.command("search")
+def search_(
+    file: str = typer.Argument(..., help="A .arch file."),
+    data: str = typer.Option("digits", "--data", "-d", help="digits | mnist | cifar10 | a .npz file | a folder with one subfolder per class."),
+    strategy: Optional[str] = typer.Option(None, "--strategy", "-s", help="random | hyperband | bayesian | grid | nsga2 | any pymoo algorithm (default: the space's, else random)."),
+    trials: Optional[int] = typer.Option(None, "--trials", "-n", help="Trials in total (a resumed run stops there)."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", "-e", help="Maximum epochs per trial (Hyperband: max_epochs)."),
+    fraction: Optional[float] = typer.Option(None, "--fraction", "-f", help="Share of the train and validation data each trial uses (paper: 0.1, 0.4, 1.0)."),
+    max_params: Optional[str] = typer.Option(None, "--max-params", help="Static constraint, e.g. 2e6 or 500k: larger models are never built."),
+    out: Optional[str] = typer.Option(None, "--out", "-o", help="Run directory (default runs/SPACE_STRATEGY); an existing one is resumed."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the strategy, splits and weights."),
+    objective: Optional[List[str]] = typer.Option(None, "--objective", help="Repeatable: 'maximize val_accuracy', 'minimize params|bytes|macs'."),
+    constraint: Optional[List[str]] = typer.Option(None, "--constraint", help="Repeatable: 'bytes <= 8M', 'macs < 50M'."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Examples per step (default: the space's, else 32)."),
+    population: Optional[int] = typer.Option(None, "--population", help="Population of evolutionary strategies (default 20)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Delete the run directory and start again."),
+    tensorboard: bool = typer.Option(True, "--tensorboard/--no-tensorboard", help="TensorBoard logs per trial (with HParams)."),
+    max_memory_growth: str = typer.Option("2G", "--max-memory-growth", help="Restart the process (and resume) between trials once it has grown by this much; TensorFlow keeps every traced graph. 0 = never."),
+    input: Optional[List[str]] = typer.Option(None, "--input", help="Override an input shape, NAME=HxWxC."),
+    classes: Optional[int] = typer.Option(None, "--classes", help="Override the output size."),
+):
+    """Search a space: train trials chosen by a strategy, screened statically first (size
+    constraints, duplicates); write runs/NAME with the leaderboard, the best model, the Pareto
+    front and a report. Run the same command again to resume."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    space = load(file, input, classes)
+    from ..search.engine import search
+    from ..search.settings import parse_number
+
+    growth = parse_number(max_memory_growth) / 1e6 if max_memory_growth not in ("0", "") \
+        else None                       # "2G" -> 2000 MB
+    listener = RichListener()
+    try:
+        result = search(space, data, strategy=strategy, trials=trials, epochs=epochs,
+                        fraction=fraction, max_params=max_params, out=out, seed=seed,
+                        objectives=objective or None, constraints=constraint or None,
+                        batch_size=batch_size, population=population, overwrite=overwrite,
+                        tensorboard=tensorboard, listener=listener,
+                        max_memory_growth_mb=growth)
+    finally:
+        listener.close()
+    if result.restart:
+        _reexec()
+    if result.trials and not result.completed:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def _reexec() -> None:
+    """Start this same command again in a fresh process: it resumes the run directory."""
+    import sys
+
+    argv = [a for a in sys.argv if a != "--overwrite"]
+    if Path(argv[0]).name not in ("archspace", "archspace.exe") or "search" not in argv:
+        console.err.print("[yellow]stopped to free memory: run the same command again to "
+                          "resume[/]")       # called from Python, not the console script
+        return
+    console.err.print("[yellow]restarting to free memory; the search resumes[/]")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable] + argv)
+
+
+@app.command("train")
+def train_(
+    file: str = typer.Argument(..., help="A .arch file."),
+    config: Optional[str] = typer.Option(None, "--config", "-c", help="A configuration JSON (e.g. runs/NAME/best/config.json); default: the default configuration."),
+    data: str = typer.Option("digits", "--data", "-d", help="digits | mnist | cifar10 | a .npz file | a folder with one subfolder per class."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", "-e", help="Maximum epochs (early stopping as the space says)."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Examples per step."),
+    fraction: float = typer.Option(1.0, "--fraction", "-f", help="Share of the data to use."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the split and the weights."),
+    out: str = typer.Option("model.keras", "--out", "-o", help="Where to save the trained model (.keras)."),
+    input: Optional[List[str]] = typer.Option(None, "--input", help="Override an input shape, NAME=HxWxC."),
+    classes: Optional[int] = typer.Option(None, "--classes", help="Override the output size."),
+):
+    """Retrain one architecture (the best of a search, say) and save it."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from ..errors import ArchError
+
+    if not out.endswith(".keras"):
+        raise ArchError(f"--out {out}: a Keras model file ends in .keras")
+    space = load(file, input, classes)
+    from ..search.engine import train
+
+    listener = RichListener()
+    try:
+        res = train(space, config, data, epochs=epochs, batch_size=batch_size,
+                    fraction=fraction, seed=seed, out=out, listener=listener)
+    finally:
+        listener.close()
+    m = res["metrics"]
+    shown = ", ".join(f"{k} {v:.4f}" for k, v in m.items())
+    console.out.print(f"best epoch {res['best_epoch']} of {res['epochs_run']}: {shown}")
+    console.out.print(f"saved {res['model']} ({res['params']:,} params, {res['time_s']:.1f}s)")
+
+
+# ---- rendering ------------------------------------------------------------------------------
+class RichListener:
+    """Progress of a search on the terminal: a bar over the trials, the running trial's epoch,
+    one line per finished trial, and a summary at the end."""
+
+    MAX_SKIP_LINES = 12
+
+    def __init__(self):
+        self._bar = None
+        self._task = None
+        self._epoch_task = None
+        self.total = 0
+        self.done = 0
+        self.skip_lines = 0
+        self.skips: dict[str, int] = {}
+        self.t0 = time.time()
+
+    # -- the bar --
+    def _start(self, total: int, done: int) -> None:
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                   TimeElapsedColumn)
+
+        self._bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                             MofNCompleteColumn(), TimeElapsedColumn(),
+                             console=console.out, transient=True)
+        self._bar.start()
+        self._task = self._bar.add_task("trials", total=total, completed=done)
+        self._epoch_task = self._bar.add_task("", total=1, visible=False)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+    def _print(self, text: str) -> None:
+        (self._bar.console if self._bar else console.out).print(text)
+
+    # -- events --
+    def search_start(self, info: dict[str, Any]) -> None:
+        s, src = info["settings"], info["sources"]
+        e = console._escape
+
+        def why(k: str) -> str:
+            return f" [dim]({_SOURCE.get(src.get(k, 'default'), src.get(k))})[/]"
+
+        self._print(f"[bold]search[/] {e(info['space'] or '')} -> {e(info['out'])}")
+        self._print(f"  data        {e(info['data'])}")
+        self._print(f"  strategy    {e(s.strategy)}{why('strategy')}")
+        self._print(f"  trials      {s.trials}{why('trials')}, epochs {s.epochs}{why('epochs')}, "
+                    f"batch {s.batch_size}{why('batch_size')}, early stop "
+                    f"{s.early_stop or 'off'}{why('early_stop')}")
+        if s.strategy == "bayesian":
+            self._print(f"  bayesian    alpha {s.alpha:g}, beta {s.beta:g}, "
+                        f"{s.initial_points} initial points{why('alpha')}")
+        elif s.strategy == "hyperband":
+            self._print(f"  hyperband   max_epochs {s.max_epochs}, factor {s.factor}"
+                        f"{why('max_epochs')}")
+        elif s.strategy not in ("random", "grid"):
+            self._print(f"  population  {s.population}{why('population')}")
+        self._print("  objectives  " + e(", ".join(map(str, s.objectives))) + why("objectives"))
+        if s.constraints:
+            self._print("  constraints " + e(", ".join(map(str, s.constraints))) +
+                        why("constraints") + " [dim](checked before a model is built)[/]")
+        if s.fraction < 1:
+            self._print(f"  fraction    {s.fraction:g}{why('fraction')}")
+        for note in info.get("notes", []):
+            self._print(f"  [yellow]note:[/] {e(note)}")
+        self.total, self.done = s.trials, info.get("finished", 0)
+        self._start(self.total, self.done)
+
+    def trial_start(self, info: dict[str, Any]) -> None:
+        if self._bar is None:
+            return
+        from ..search.settings import fmt_number
+
+        self._bar.update(self._epoch_task, visible=True, total=info["epochs"],
+                         completed=info.get("initial_epoch", 0),
+                         description=f"  trial {info['trial_id']} "
+                                     f"({fmt_number(info.get('params') or 0)} params)")
+
+    def epoch_end(self, trial_id: str, epoch: int, epochs: int, logs: dict[str, float]) -> None:
+        if self._bar is None:
+            if trial_id == "train":
+                self._start(epochs, 0)
+                self._bar.update(self._task, description="epochs")
+            else:
+                return
+        shown = " ".join(f"{k} {v:.3f}" for k, v in logs.items() if k in
+                         ("loss", "accuracy", "val_loss", "val_accuracy"))
+        if trial_id == "train":
+            self._bar.update(self._task, completed=epoch, total=epochs,
+                             description=f"epochs  {shown}")
+            return
+        self._bar.update(self._epoch_task, completed=epoch, total=epochs,
+                         description=f"  trial {trial_id} epoch {epoch}/{epochs} {shown}")
+
+    def trial_end(self, r: dict[str, Any]) -> None:
+        from ..search.events import trial_line
+
+        ok = r["status"] == "completed"
+        mark = "[green]done[/]" if ok else "[red]fail[/]"
+        self._print(f"  {mark} {console._escape(trial_line(r))}")
+        self.done += 1
+        if self._bar is not None:
+            self._bar.update(self._task, completed=self.done)
+            self._bar.update(self._epoch_task, visible=False)
+
+    def skipped(self, r: dict[str, Any]) -> None:
+        kind = r.get("kind", "?")
+        self.skips[kind] = self.skips.get(kind, 0) + 1
+        if self.skip_lines < self.MAX_SKIP_LINES:
+            self._print(f"  [dim]skip {r.get('hash') or '-'}: {console._escape(r['reason'])}[/]")
+        elif self.skip_lines == self.MAX_SKIP_LINES:
+            self._print("  [dim]... (more skips are counted at the end)[/]")
+        self.skip_lines += 1
+
+    def generation(self, info: dict[str, Any]) -> None:
+        self._print(f"  [cyan]generation {info['generation']}[/]: {len(info['trained'])} "
+                    f"trained, {info['cached']} already known, {info['screened']} screened out")
+
+    def message(self, text: str) -> None:
+        self._print(f"  [yellow]{console._escape(text)}[/]")
+
+    def search_end(self, info: dict[str, Any]) -> None:
+        self.close()
+        res = info.get("result")
+        e = console._escape
+        if res is None:
+            return
+        from ..search.settings import fmt_number
+
+        if res.restart:
+            return
+        s = res.settings
+        skipped = ", ".join(f"{n} {k}" for k, n in self.skips.items())
+        console.out.print(f"[bold]done[/] in {time.time() - self.t0:.0f}s: "
+                          f"{len(res.completed)} completed, {len(res.failed)} failed, "
+                          f"{res.skipped} screened out before training" +
+                          (f" this session: {skipped}" if skipped else ""))
+        rows = []
+        from ..search.report import leaderboard
+
+        sizes = [k for k in ("params", "macs") if k not in {o.metric for o in s.objectives}]
+
+        for i, r in enumerate([r for r in leaderboard(res.trials, s)
+                               if r["status"] == "completed"][:5]):
+            rows.append([i + 1, r["trial_id"]] +
+                        [_cell(r["objectives"].get(o.metric)) for o in s.objectives] +
+                        [fmt_number(r.get(k) or 0) for k in sizes] + [r["hash"]])
+        if rows:
+            console.out.print(console.table(
+                "best trials", ["#", "trial"] + [o.metric for o in s.objectives] + sizes +
+                ["hash"], rows))
+        if res.pareto:
+            console.out.print(f"Pareto front: {len(res.pareto)} architectures (trials "
+                              f"{', '.join(r['trial_id'] for r in res.pareto)})")
+        for name, path in res.files.items():
+            console.out.print(f"  {name:12s} {e(str(path))}")
+        console.out.print(f"  tensorboard  tensorboard --logdir {e(str(res.out))}")
+
+
+def _cell(v: Any) -> str:
+    from ..search.settings import fmt_number
+
+    if isinstance(v, float) and abs(v) < 100:
+        return f"{v:.4f}"
+    return fmt_number(v) if v is not None else ""

@@ -1,0 +1,560 @@
+"""One search: the facade `search()` and the `SearchRun` every strategy talks to.
+
+The strategy (a Keras Tuner oracle: random, hyperband, bayesian, grid, or pymoo's ask/tell)
+proposes decision values; `SearchRun.screen` measures each proposal statically (no model is
+built) and turns away oversized, shape-broken and already-trained architectures; the tuner then
+calls `SearchRun.run_trial`, which trains, writes the trial file and keeps the best model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import sys
+import time
+from contextlib import redirect_stdout
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from ..errors import ArchError
+from ..ir import Space
+from ..ir.decisions import decisions_of
+from .candidates import Candidate, make_candidate, plain
+from .data import Data, load_data, n_classes
+from .events import Listener, PrintListener, Quiet
+from .rundir import RunDir, atomic_write, dumps
+from .settings import Settings, resolve
+from .trainer import TrialFailed, fit_config
+
+
+@dataclass
+class SearchResult:
+    out: Path
+    settings: Settings
+    trials: list[dict[str, Any]]
+    best: dict[str, Any] | None
+    pareto: list[dict[str, Any]] = field(default_factory=list)
+    skipped: int = 0
+    files: dict[str, Path] = field(default_factory=dict)
+    #: stopped early to be resumed in a fresh process (see search(max_memory_growth_mb=))
+    restart: bool = False
+
+    @property
+    def completed(self) -> list[dict[str, Any]]:
+        return [t for t in self.trials if t["status"] == "completed"]
+
+    @property
+    def failed(self) -> list[dict[str, Any]]:
+        return [t for t in self.trials if t["status"] == "failed"]
+
+    def __repr__(self) -> str:
+        best = self.best and {k: round(v, 4) if isinstance(v, float) else v
+                              for k, v in self.best["objectives"].items()}
+        return (f"SearchResult(out={str(self.out)!r}, trials={len(self.trials)}, "
+                f"completed={len(self.completed)}, failed={len(self.failed)}, "
+                f"skipped={self.skipped}, best={best})")
+
+
+class Restart(Exception):
+    """Raised between trials when the process should be restarted (memory); the search
+    resumes from its run directory."""
+
+
+def rss_mb() -> float:
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
+    except (OSError, StopIteration, ValueError):
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class SearchRun:
+    """State shared by the strategy (oracle), the tuner and the run directory."""
+
+    #: proposals a strategy may draw in a row without finding a new feasible architecture
+    max_proposals = 500
+
+    def __init__(self, space: Space, settings: Settings, data: Data, run: RunDir,
+                 listener: Listener | None = None, *, tensorboard: bool = True,
+                 max_memory_growth_mb: float | None = None):
+        self.space = space
+        self.settings = settings
+        self.data = data
+        self.dir = run
+        self.listener = listener or Quiet()
+        self.tensorboard = tensorboard
+        self.paths = {d.path for d in decisions_of(space)}
+        self.claims: dict[str, str] = {}
+        self._cands: dict[str, Candidate] = {}
+        self.best: dict[str, Any] | None = None
+        self.skipped = 0
+        self.keep_checkpoints = settings.strategy == "hyperband"
+        self.max_memory_growth_mb = max_memory_growth_mb
+        self.rss0 = rss_mb()
+        self.restart = False
+        for r in run.trials():
+            if r.get("hash") and not r.get("continues"):
+                self.claims.setdefault(r["hash"], r["trial_id"])
+            self._consider_best(r, None)
+
+    # ---- screening -------------------------------------------------------------------------
+    def candidate(self, values: Mapping[str, Any]) -> Candidate:
+        vals = {k: plain(v) for k, v in values.items() if k in self.paths}
+        key = json.dumps(vals, sort_keys=True, default=str)
+        c = self._cands.get(key)
+        if c is None:
+            c = make_candidate(self.space, vals, self.settings)
+            if len(self._cands) > 50_000:
+                self._cands.clear()
+            self._cands[key] = c
+        return c
+
+    def screen(self, cand: Candidate) -> str | None:
+        """Why this proposal must not be trained, or None."""
+        if cand.error:
+            return cand.error
+        if cand.violations:
+            return "; ".join(cand.violations)
+        if cand.hash in self.claims:
+            return f"duplicate of trial {self.claims[cand.hash]}"
+        return None
+
+    def claim(self, cand: Candidate, trial_id: str) -> None:
+        self.claims.setdefault(cand.hash, trial_id)
+
+    def skip(self, cand: Candidate, reason: str, **extra: Any) -> None:
+        record = {"hash": cand.hash, "reason": reason, "kind": _skip_kind(reason),
+                  "config": cand.config, "time": time.time(), **cand.static, **extra}
+        self.skipped += 1
+        self.dir.add_skip(record)
+        self.listener.skipped(record)
+
+    def attach(self, oracle: Any) -> None:
+        """Claim every architecture the (possibly reloaded) oracle has handed out."""
+        for t in getattr(oracle, "trials", {}).values():
+            values = t.hyperparameters.values
+            if "tuner/trial_id" in values:
+                continue
+            c = self.candidate(values)
+            if c.hash:
+                self.claims.setdefault(c.hash, t.trial_id)
+
+    # ---- training --------------------------------------------------------------------------
+    def run_trial(self, trial_id: str, values: Mapping[str, Any]) -> dict[str, float]:
+        """Train one trial (or return the stored result of one that already finished)."""
+        done = self.dir.trial(trial_id)
+        if done is not None:
+            if done["status"] == "completed":
+                return tuner_metrics(done)
+            raise TrialFailed(done.get("reason", "failed"))
+        s = self.settings
+        cand = self.candidate(values)
+        continues = values.get("tuner/trial_id")
+        per_config = s.epochs
+        if s.sources.get("epochs") == "searched" and not cand.error:   # train/epochs = choice(..)
+            from ..compile.training import train_settings
+
+            per_config = train_settings(self.space, cand.config).epochs
+        epochs = int(values.get("tuner/epochs", per_config))
+        initial = int(values.get("tuner/initial_epoch", 0))
+        init = None
+        if continues is not None:
+            ck = self.dir.checkpoint(str(continues))
+            if ck.exists():
+                init = ck
+            else:
+                initial = 0
+        number = _number(trial_id)
+        record: dict[str, Any] = {
+            "trial_id": trial_id, "number": number, "status": "running",
+            "strategy": s.strategy, "hash": cand.hash, "config": cand.config,
+            **{k: cand.static.get(k) for k in ("params", "trainable_params", "bytes", "macs")},
+            "continues": continues, "started": time.time(),
+        }
+        for k in ("pymoo/generation", "tuner/bracket", "tuner/round"):
+            if k in values:
+                record[k.split("/")[1]] = plain(values[k])
+        self.listener.trial_start({"trial_id": trial_id, "number": number, "epochs": epochs,
+                                   "initial_epoch": initial, "hash": cand.hash,
+                                   "params": cand.static.get("params"), "config": cand.config,
+                                   "total": s.trials})
+        t0 = time.perf_counter()
+        try:
+            if cand.error:
+                raise TrialFailed(cand.error)
+            try:
+                fr = self._fit(trial_id, cand, epochs, initial, init, number)
+            except (TrialFailed, KeyboardInterrupt, SystemExit):
+                raise
+            except Exception as e:   # anything else a trial throws is that trial's failure
+                text = str(e).strip().splitlines()
+                raise TrialFailed(f"{type(e).__name__}: {text[0][:300] if text else ''}") from e
+        except TrialFailed as e:
+            record.update(status="failed", reason=str(e), time_s=time.perf_counter() - t0,
+                          ended=time.time(), feasible=False)
+            self.dir.write_trial(record)
+            self.listener.trial_end(record)
+            raise
+        objectives: dict[str, float] = {}
+        for o in s.objectives:
+            if o.static:
+                objectives[o.metric] = cand.static[o.metric]
+            elif o.metric in fr.metrics:
+                objectives[o.metric] = float(fr.metrics[o.metric])
+            else:
+                reason = (f"objective '{o.metric}' was not logged (logged: "
+                          f"{', '.join(sorted(fr.metrics)) or 'nothing'})")
+                record.update(status="failed", reason=reason, time_s=time.perf_counter() - t0,
+                              ended=time.time(), feasible=False)
+                self.dir.write_trial(record)
+                self.listener.trial_end(record)
+                raise TrialFailed(reason)
+        broken = []
+        for c in s.constraints:
+            value = cand.static.get(c.metric) if c.static else fr.metrics.get(c.metric)
+            if value is not None and not c.ok(float(value)):
+                broken.append(f"{c.metric} {value:g} breaks {c}")
+        record.update(
+            status="completed", objectives=objectives, metrics=fr.metrics,
+            feasible=not broken, violations=broken, epochs_run=fr.epochs_run,
+            best_epoch=initial + fr.best_epoch + 1, batch_size=fr.batch_size,
+            build_s=round(fr.build_s, 3), fit_s=round(fr.fit_s, 3),
+            time_s=round(time.perf_counter() - t0, 3), ended=time.time(),
+            history=fr.history)
+        if self.keep_checkpoints:
+            ck = self.dir.checkpoint(trial_id)
+            ck.parent.mkdir(exist_ok=True)
+            fr.model.save_weights(str(ck))
+        self._consider_best(record, fr.model)   # before the trial file: a kill in between
+        self.dir.write_trial(record)            # retrains this trial, never loses its model
+        if self.tensorboard:
+            self._hparams(trial_id, cand)
+        self.listener.trial_end(record)
+        return tuner_metrics(record)
+
+    def _fit(self, trial_id: str, cand: Candidate, epochs: int, initial: int,
+             init: Path | None, number: int):
+        s = self.settings
+        callbacks = []
+        if self.tensorboard:
+            import keras
+
+            callbacks.append(keras.callbacks.TensorBoard(
+                log_dir=str(self.dir.logs_dir / trial_id), write_graph=False, profile_batch=0))
+        select = next((o for o in s.objectives if not o.static), None)
+        total = epochs
+
+        def on_epoch(epoch: int, logs: dict[str, float]) -> None:
+            self.listener.epoch_end(trial_id, epoch + 1, total, logs)
+
+        arg = lambda key, v: v if s.sources.get(key) == "argument" else None  # noqa: E731
+        results = []
+        for k in range(max(1, s.executions)):
+            results.append(fit_config(
+                self.space, cand.config, self.data, epochs=epochs, initial_epoch=initial,
+                batch_size=arg("batch_size", s.batch_size),
+                early_stop=arg("early_stop", s.early_stop),
+                monitor=arg("early_stop_monitor", s.early_stop_monitor), select=select,
+                seed=s.seed * 100_003 + number * 31 + k, init_weights=init,
+                callbacks=callbacks if k == 0 else [], on_epoch=on_epoch))
+        fr = results[-1]
+        if len(results) > 1:   # executions: average the best-epoch metrics
+            keys = set.intersection(*(set(r.metrics) for r in results))
+            fr.metrics = {k: sum(r.metrics[k] for r in results) / len(results) for k in keys}
+        return fr
+
+    def _hparams(self, trial_id: str, cand: Candidate) -> None:
+        try:
+            import tensorflow as tf
+            from tensorboard.plugins.hparams import api as hp_api
+        except ImportError:  # pragma: no cover
+            return
+        hparams = {k: v for k, v in cand.config.items()
+                   if isinstance(v, (bool, int, float, str))}
+        writer = tf.summary.create_file_writer(str(self.dir.logs_dir / trial_id))
+        with writer.as_default():
+            hp_api.hparams(hparams, trial_id=trial_id)
+            for k in ("params", "bytes", "macs"):
+                if k in cand.static:
+                    tf.summary.scalar(k, float(cand.static[k]), step=0)
+        writer.close()
+
+    def after_trial(self) -> None:
+        """Between trials. TensorFlow keeps every traced train/test function alive across
+        keras.backend.clear_session() (tens of MB per distinct architecture); past
+        `max_memory_growth_mb` the search stops here, cleanly, so that the caller can restart
+        the process and resume (the CLI does)."""
+        if self.max_memory_growth_mb and rss_mb() - self.rss0 > self.max_memory_growth_mb \
+                and len(self.dir.trials()) < self.settings.trials:
+            self.restart = True
+            raise Restart(f"memory grew by {rss_mb() - self.rss0:.0f} MB")
+
+    # ---- the best model --------------------------------------------------------------------
+    def better(self, a: dict[str, Any], b: dict[str, Any]) -> bool:
+        o = self.settings.primary
+        va, vb = a["objectives"].get(o.metric), b["objectives"].get(o.metric)
+        if va is None or vb is None:
+            return vb is None and va is not None
+        if va != vb:
+            return o.better(va, vb)
+        return (a.get("params") or 0) < (b.get("params") or 0)
+
+    def _consider_best(self, record: dict[str, Any], model: Any) -> None:
+        if record.get("status") != "completed" or not record.get("feasible", True):
+            return
+        if self.best is not None and not self.better(record, self.best):
+            return
+        self.best = record
+        if model is None:
+            return
+        best = self.dir.best_dir
+        saved = best / "config.json"
+        if saved.exists():      # another worker may have saved a better one meanwhile
+            try:
+                other = json.loads(saved.read_text(encoding="utf-8"))
+                if other.get("trial_id") != record["trial_id"] and other.get("objectives") \
+                        and not self.better(record, other):
+                    return
+            except (OSError, json.JSONDecodeError):
+                pass
+        best.mkdir(exist_ok=True)
+        tmp = best / ".model.tmp.keras"
+        model.save(str(tmp))
+        os.replace(tmp, best / "model.keras")
+        atomic_write(best / "config.json", dumps(best_config(self.space, record)))
+
+
+def best_config(space: Space, record: dict[str, Any]) -> dict[str, Any]:
+    return {"space": space.name, "trial_id": record["trial_id"], "hash": record["hash"],
+            "objectives": record.get("objectives"), "params": record.get("params"),
+            "bytes": record.get("bytes"), "macs": record.get("macs"),
+            "config": record["config"]}
+
+
+def tuner_metrics(record: dict[str, Any]) -> dict[str, float]:
+    """What Keras Tuner gets: every objective, every logged metric, the static sizes."""
+    out = {k: float(v) for k, v in (record.get("metrics") or {}).items()}
+    for k in ("params", "bytes", "macs"):
+        if record.get(k) is not None:
+            out[k] = float(record[k])
+    out.update({k: float(v) for k, v in record["objectives"].items()})
+    return out
+
+
+def _number(trial_id: str) -> int:
+    try:
+        return int(trial_id)
+    except ValueError:
+        return int(hashlib.sha1(trial_id.encode()).hexdigest()[:6], 16)
+
+
+def _skip_kind(reason: str) -> str:
+    if reason.startswith("duplicate"):
+        return "duplicate"
+    if "breaks" in reason:
+        return "constraint"
+    return "invalid"
+
+
+# ---- the facade -----------------------------------------------------------------------------
+def load_space(space: Space | str | os.PathLike) -> tuple[Space, str | None]:
+    if isinstance(space, Space):
+        return space, None
+    from ..loader import parse_file
+
+    return parse_file(space), str(space)
+
+
+def fit_outputs(space: Space, data: Data, notes: list[str]) -> Space:
+    """A classification space whose output size differs from the data's class count gets the
+    data's (a 3-class folder on a 10-class template)."""
+    if space.task != "classification" or len(space.outputs) != 1:
+        return space
+    k = n_classes(data)
+    from ..ir.walk import Scope, Walker
+
+    try:
+        units = Walker(space).evaluate(space.outputs[0].units, Scope())
+    except ArchError:
+        return space
+    if k and isinstance(units, int) and units != k:
+        notes.append(f"output '{space.outputs[0].name}' set to {k} units: the data has "
+                     f"{k} classes (the space says {units})")
+        return space.with_overrides(outputs={space.outputs[0].name: k})
+    return space
+
+
+def space_hash(space: Space) -> str:
+    return hashlib.sha256(space.to_json(indent=None).encode()).hexdigest()[:16]
+
+
+def search(space: Space | str | os.PathLike, data: str | Data = "digits", *,
+           strategy: str | None = None, trials: int | None = None, epochs: int | None = None,
+           fraction: float | None = None, max_params: float | str | None = None,
+           out: str | os.PathLike | None = None, seed: int | None = None,
+           objectives: list[str] | None = None, constraints: list[str] | None = None,
+           batch_size: int | None = None, population: int | None = None,
+           overwrite: bool = False, tensorboard: bool = True,
+           listener: Listener | None = None, verbose: bool = True,
+           max_memory_growth_mb: float | None = None, **settings: Any) -> SearchResult:
+    """Search a space. Every argument left None comes from the space's `search { }` /
+    `train { }` sections, else the paper's defaults (see archspace.search.settings).
+
+    Running the same call again resumes the run directory: finished trials are kept, never
+    retrained, and the search stops at `trials` in total.
+
+    max_memory_growth_mb: stop between two trials once the process has grown by this much and
+    return with `result.restart` set: run the same call in a fresh process to go on (the CLI
+    re-executes itself)."""
+    sp, space_file = load_space(space)
+    if not isinstance(data, Data):
+        data = str(data)                 # a path given as a Path
+    data_name = data if isinstance(data, str) else data.name
+    st = resolve(sp, data=data_name, strategy=strategy, trials=trials, epochs=epochs,
+                 fraction=fraction, max_params=max_params, seed=seed, objectives=objectives,
+                 constraints=constraints, batch_size=batch_size, population=population,
+                 **settings)
+    listener = listener or (PrintListener() if verbose else Quiet())
+    notes = list(st.notes)
+    if isinstance(data, Data):
+        ds = data
+    else:
+        ds = load_data(data, sp, validation_split=st.validation_split, fraction=st.fraction,
+                       seed=st.seed)
+    notes.extend(ds.notes)
+    sp = fit_outputs(sp, ds, notes)
+    out_path = Path(out) if out else Path("runs") / f"{sp.name or 'search'}_{st.strategy}"
+    from .. import __version__
+
+    meta = {"archspace": __version__, "space": sp.name, "space_file": space_file,
+            "space_hash": space_hash(sp), "data": data_name,
+            "data_summary": ds.summary(), "fingerprint": st.fingerprint(),
+            "settings": st.to_dict(), "command": sys.argv}
+    distributed = "KERASTUNER_TUNER_ID" in os.environ   # chief + workers share the directory
+    run, resumed = RunDir.open(out_path, meta, overwrite=overwrite and not distributed)
+    if not distributed:
+        run.lock()
+    eng = SearchRun(sp, st, ds, run, listener, tensorboard=tensorboard,
+                    max_memory_growth_mb=max_memory_growth_mb)
+    info = {"space": sp.name, "strategy": st.strategy, "trials": st.trials,
+            "epochs": st.epochs, "data": ds.summary(), "out": str(out_path), "notes": notes,
+            "settings": st, "sources": st.sources, "resumed": resumed,
+            "finished": len(run.trials())}
+    listener.search_start(info)
+    if resumed:
+        listener.message(f"resuming {out_path}: {len(run.trials())} finished trial(s) kept")
+    oracle = None
+    try:
+        from .strategies import make_oracle
+        from .tuner import ArchTuner
+
+        oracle = make_oracle(eng)
+        with redirect_stdout(io.StringIO()):
+            tuner = ArchTuner(oracle, eng)
+        oracle = tuner.oracle
+        eng.attach(oracle)
+        tuner.search(verbose=0)
+    except Restart as e:
+        listener.message(f"{e} since the search started (TensorFlow keeps traced graphs): "
+                         "stopping here to resume in a fresh process")
+    except RuntimeError as e:
+        if "consecutive failures" not in str(e):
+            _finish_quietly(eng, oracle, listener)
+            raise
+        listener.message(f"stopped: {st.max_failures} trials in a row failed")
+    except BaseException:
+        # interrupted (Ctrl-C) or crashed: finished trials are on disk; write what we have
+        _finish_quietly(eng, oracle, listener)
+        raise
+    finally:
+        run.unlock()
+    result = finish(eng, oracle)
+    result.restart = eng.restart
+    info = {"out": str(out_path), "completed": len(result.completed), "failed":
+            len(result.failed), "skipped": result.skipped, "best": result.best,
+            "files": result.files, "result": result}
+    listener.search_end(info)
+    return result
+
+
+def _finish_quietly(eng: SearchRun, oracle: Any, listener: Listener) -> None:
+    try:
+        finish(eng, oracle)
+    except Exception as e:  # never hide the original error behind a report error
+        listener.message(f"could not write the reports: {type(e).__name__}: {e}")
+
+
+def finish(eng: SearchRun, oracle: Any = None) -> SearchResult:
+    """Leaderboard, Pareto front, plots and report from the run directory."""
+    from .report import write_reports
+
+    generations = getattr(oracle, "generations", None)
+    files, pareto = write_reports(eng.dir, eng.space, eng.settings, generations=generations)
+    records = eng.dir.trials()
+    return SearchResult(out=eng.dir.path, settings=eng.settings, trials=records,
+                        best=eng.best, pareto=pareto, skipped=len(eng.dir.skips()),
+                        files=files)
+
+
+def train(space: Space | str | os.PathLike, config: Mapping[str, Any] | str | os.PathLike | None
+          = None, data: str | Data = "digits", *, epochs: int | None = None,
+          batch_size: int | None = None, fraction: float = 1.0, seed: int = 0,
+          out: str | os.PathLike | None = "model.keras", listener: Listener | None = None,
+          verbose: bool = True) -> dict[str, Any]:
+    """Retrain one configuration (a dict, or a config.json such as runs/NAME/best/config.json)
+    and save it. Returns its metrics at the best epoch, sizes and where it was saved."""
+    from ..ir.config import canonical, config_hash, load_config
+    from .candidates import static_metrics
+    from .settings import Objective
+
+    sp, _ = load_space(space)
+    listener = listener or (PrintListener() if verbose else Quiet())
+    if config is None:
+        values: Mapping[str, Any] = {}
+    elif isinstance(config, Mapping):
+        values = config
+    else:
+        try:
+            values = load_config(str(config))
+        except (OSError, json.JSONDecodeError) as e:
+            raise ArchError(f"cannot read configuration {config}: {e}") from None
+    from ..compile.training import train_settings
+
+    ts0 = train_settings(sp, canonical(sp, values))
+    ds = data if isinstance(data, Data) else load_data(str(data),
+        sp, validation_split=ts0.validation_split, fraction=fraction, seed=seed)
+    notes: list[str] = list(ds.notes)
+    sp = fit_outputs(sp, ds, notes)
+    cfg = canonical(sp, values)
+    for n in notes:
+        listener.message(n)
+    ep = int(epochs or ts0.epochs)
+    sizes = static_metrics(sp, cfg)
+    listener.message(f"training {config_hash(sp, cfg)} ({sizes['params']:,} params) for up to "
+                     f"{ep} epochs on {ds.summary()}")
+    select = Objective("val_accuracy", "max") if sp.task == "classification" else None
+
+    def on_epoch(epoch: int, logs: dict[str, float]) -> None:
+        listener.epoch_end("train", epoch + 1, ep, logs)
+
+    try:
+        fr = fit_config(sp, cfg, ds, epochs=ep, batch_size=batch_size, select=select,
+                        seed=seed, on_epoch=on_epoch)
+    except TrialFailed as e:
+        raise ArchError(f"training failed: {e}") from None
+    saved = None
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        fr.model.save(str(out))
+        saved = str(out)
+    return {"hash": config_hash(sp, cfg), "config": cfg, "metrics": fr.metrics,
+            "best_epoch": fr.best_epoch + 1, "epochs_run": fr.epochs_run, **sizes,
+            "time_s": round(fr.build_s + fr.fit_s, 2), "model": saved}
+
+
+__all__ = ["search", "train", "SearchResult", "SearchRun", "finish"]

@@ -1,0 +1,61 @@
+"""Search strategies: an open registry of oracle factories.
+
+A strategy is a function `(run: SearchRun) -> keras_tuner.Oracle`, registered by name with
+`@strategy("name")` (or lazily, as "module:function"). Built in: random, hyperband, bayesian,
+grid (Keras Tuner oracles with static screening) and nsga2; any other pymoo algorithm is found
+by its name (nsga3, smsemoa, agemoea, moead, spea2, ga, de, ...).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Union
+
+Factory = Callable[[Any], Any]
+
+#: name -> factory, or "module:function" imported on first use (keeps TF/pymoo out of imports)
+STRATEGIES: dict[str, Union[Factory, str]] = {
+    "random": "archspace.search.strategies.kt:random_oracle",
+    "hyperband": "archspace.search.strategies.kt:hyperband_oracle",
+    "bayesian": "archspace.search.strategies.kt:bayesian_oracle",
+    "grid": "archspace.search.strategies.grid:grid_oracle",
+    "nsga2": "archspace.search.strategies.pymoo_oracle:pymoo_oracle",
+}
+
+
+def strategy(name: str):
+    """Register a strategy factory under `name`."""
+    def deco(fn: Factory) -> Factory:
+        STRATEGIES[name] = fn
+        return fn
+    return deco
+
+
+def _factory(name: str) -> Factory | None:
+    f = STRATEGIES.get(name)
+    if isinstance(f, str):
+        import importlib
+
+        module, _, attr = f.partition(":")
+        f = STRATEGIES[name] = getattr(importlib.import_module(module), attr)
+    return f
+
+
+def known_strategy(name: str) -> bool:
+    if name in STRATEGIES:
+        return True
+    from .algorithms import find_algorithm
+
+    return find_algorithm(name) is not None
+
+
+def make_oracle(run: Any) -> Any:
+    name = run.settings.strategy
+    f = _factory(name)
+    if f is None:  # any pymoo algorithm by name
+        from .pymoo_oracle import pymoo_oracle
+
+        f = pymoo_oracle
+    return f(run)
+
+
+__all__ = ["STRATEGIES", "strategy", "make_oracle", "known_strategy"]
