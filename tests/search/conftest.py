@@ -10,13 +10,7 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-HERE = Path(__file__).resolve().parent
-SPACES = HERE / "spaces"
-ROOT = HERE.parents[1]
-
-
-def space_file(name: str) -> Path:
-    return SPACES / f"{name}.arch"
+from search_helpers import space_file
 
 
 @pytest.fixture(scope="session")

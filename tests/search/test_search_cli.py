@@ -6,7 +6,7 @@ import json
 
 from archspace.cli.app import main
 
-from conftest import space_file
+from search_helpers import space_file
 
 
 def test_search_then_train_the_best(tmp_path, capsys):

@@ -10,7 +10,7 @@ import archspace
 from archspace.errors import ArchError
 from archspace.search import LOADERS, load_data
 
-from conftest import space_file
+from search_helpers import space_file
 
 
 @pytest.fixture(scope="module")

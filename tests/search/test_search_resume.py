@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import space_file
+from search_helpers import space_file
 
 WORKER = """
 import sys, archspace

@@ -12,7 +12,7 @@ import archspace
 from archspace.search.candidates import enumerate_configs, make_candidate
 from archspace.search.settings import resolve
 
-from conftest import space_file
+from search_helpers import space_file
 
 
 @pytest.fixture

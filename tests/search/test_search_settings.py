@@ -10,7 +10,7 @@ from archspace.errors import ArchError
 from archspace.search.settings import (DEMO_EPOCHS, DEMO_TRIALS, Constraint, Objective,
                                        parse_constraint, parse_number, parse_objective, resolve)
 
-from conftest import ROOT, space_file
+from search_helpers import ROOT, space_file
 
 SE_AUTO = ROOT / "spaces" / "squeezenet_se_auto.arch"
 

@@ -18,7 +18,7 @@ from archspace.search.report import describe, leaderboard
 from archspace.search.rundir import RunDir
 from archspace.search.settings import Objective, resolve
 
-from conftest import ROOT, space_file
+from search_helpers import ROOT, space_file
 
 SE_AUTO = ROOT / "spaces" / "squeezenet_se_auto.arch"
 

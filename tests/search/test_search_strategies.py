@@ -10,7 +10,7 @@ import pytest
 
 import archspace
 
-from conftest import space_file
+from search_helpers import space_file
 
 
 @pytest.mark.parametrize("strategy,trials", [

@@ -233,8 +233,10 @@ def test_cell_space_counts():
     text = (SPACES / "cell_space.arch").read_text()
     for shown in ("1,500,625", "923,521", "4.11e+38", "2.23e+37", f"{c.architectures:,}"):
         assert shown in text
-    slot = [d for d in archspace.decisions(s) if d.path.startswith("cell1/parallel/0/pipeline/slot/")]
-    assert {d.path.rsplit("/", 1)[1]: len(d.domain_values()) for d in slot} == {"option": 7, "op": 5}
+    first = "cell1/parallel/0/pipeline/slot/"
+    slot = {d.path.rsplit("/", 1)[1]: len(d.domain_values())
+            for d in archspace.decisions(s) if d.path.startswith(first)}
+    assert slot == {"option": 7, "op": 5}
 
 
 def test_cell_space_settings():
