@@ -13,6 +13,23 @@ from typing import Any, Iterable
 from .source import Span, source_line
 
 
+def excerpt(span: Span | None) -> list[str]:
+    """The source line of a span and a caret under it (nothing when the text is unknown)."""
+    if span is None:
+        return []
+    text = source_line(span.path, span.line)
+    if text is None:
+        return []
+    gutter = f"{span.line:>5} | "
+    start = len(text[: span.col - 1].expandtabs(4))
+    width = 1
+    if span.end_line == span.line and span.end_col:
+        width = max(1, span.end_col - span.col)
+    width = min(width, max(1, len(text.rstrip()) - start))
+    return [gutter + text.rstrip("\n").expandtabs(4),
+            " " * (len(gutter) - 2) + "| " + " " * start + "^" * width]
+
+
 class ArchError(Exception):
     """Base of every error archspace reports to a user."""
 
@@ -35,17 +52,7 @@ class ArchError(Exception):
     def render(self) -> str:
         where = f"{self.span}: " if self.span else ""
         out = [f"{where}{self.kind}: {self.message}"]
-        if self.span:
-            text = source_line(self.span.path, self.span.line)
-            if text is not None:
-                gutter = f"{self.span.line:>5} | "
-                out.append(gutter + text.rstrip("\n").expandtabs(4))
-                start = len(text[: self.span.col - 1].expandtabs(4))
-                width = 1
-                if self.span.end_line == self.span.line and self.span.end_col:
-                    width = max(1, self.span.end_col - self.span.col)
-                width = min(width, max(1, len(text.rstrip()) - start))
-                out.append(" " * (len(gutter) - 2) + "| " + " " * start + "^" * width)
+        out.extend(excerpt(self.span))
         if self.hint:
             out.append(f"  hint: {self.hint}")
         return "\n".join(out)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from ..source import source_line
+from ..errors import excerpt
 from .findings import RULES, Finding
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -28,17 +28,7 @@ def _where(f: Finding) -> str:
 
 def text_one(f: Finding) -> str:
     out = [f"{_where(f)}: {f.severity}: {f.code} {f.message}"]
-    if f.span is not None:
-        line = source_line(f.span.path, f.span.line)
-        if line is not None:
-            gutter = f"{f.span.line:>5} | "
-            out.append(gutter + line.rstrip("\n").expandtabs(4))
-            start = len(line[: f.span.col - 1].expandtabs(4))
-            width = 1
-            if f.span.end_line == f.span.line and f.span.end_col:
-                width = max(1, f.span.end_col - f.span.col)
-            width = min(width, max(1, len(line.rstrip()) - start))
-            out.append(" " * (len(gutter) - 2) + "| " + " " * start + "^" * width)
+    out.extend(excerpt(f.span))
     if f.hint:
         out.append(f"  hint: {f.hint}")
     return "\n".join(out)
