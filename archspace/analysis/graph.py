@@ -109,15 +109,7 @@ class Builder(Walker):
         self.graph.config[path] = v
         return v
 
-    def param_value(self, binding, scope, span):
-        return self.decide(binding.path, span)
-
-    def inline_value(self, param, path, scope, span):
-        from ..ir.params import FixedParam
-
-        if isinstance(param, FixedParam):
-            return self.evaluate(param.value, scope)
-        return self.decide(path, span)
+    decision_value = decide
 
     def in_attr(self, attr, scope, span):
         return shape_attr(self.shape(self._at), attr, span)

@@ -447,14 +447,7 @@ class SpaceWalker(Walker):
             return v
         raise Need(d)
 
-    def param_value(self, binding, scope, span):
-        return self.value(binding.path, span)
-
-    def inline_value(self, param, path, scope, span):
-        from ..ir.params import FixedParam
-
-        if isinstance(param, FixedParam):
-            return self.evaluate(param.value, scope)
+    def decision_value(self, path, span):
         return self.value(path, span)
 
     def repeat_count(self, binding, scope):

@@ -77,7 +77,7 @@ class _SettingsReader(Walker):
         super().__init__(space)
         self.values = values
 
-    def _value(self, path: str, span) -> Any:
+    def decision_value(self, path: str, span) -> Any:
         if path in self.values:
             return self.values[path]
         from ..ir.decisions import decisions_of
@@ -87,21 +87,11 @@ class _SettingsReader(Walker):
             raise ArchTypeError(f"internal: no value for decision '{path}'", span)
         return d.default
 
-    def param_value(self, binding, scope, span):
-        return self._value(binding.path, span)
-
-    def inline_value(self, param, path, scope, span):
-        from ..ir.params import FixedParam
-
-        if isinstance(param, FixedParam):
-            return self.evaluate(param.value, scope)
-        return self._value(path, span)
-
     def in_attr(self, attr, scope, span):
         raise ArchTypeError("a train setting cannot read `in`: there is no tensor here", span)
 
     def repeat_count(self, binding, scope):
-        return binding.fixed if binding.fixed is not None else self._value(binding.count_path,
+        return binding.fixed if binding.fixed is not None else self.decision_value(binding.count_path,
                                                                            None)
 
 

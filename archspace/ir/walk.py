@@ -213,11 +213,19 @@ class Walker:
     memoize_thunks = True
 
     # ---- hooks ------------------------------------------------------------------------------
-    def param_value(self, binding: ParamBinding, scope: Scope, span: Span | None) -> Any:
+    def decision_value(self, path: str, span: Span | None) -> Any:
+        """The value of the decision at `path` (walkers that follow configurations)."""
         raise NotImplementedError
 
+    def param_value(self, binding: ParamBinding, scope: Scope, span: Span | None) -> Any:
+        return self.decision_value(binding.path, span)
+
     def inline_value(self, param: Any, path: str, scope: Scope, span: Span | None) -> Any:
-        raise NotImplementedError
+        from .params import FixedParam
+
+        if isinstance(param, FixedParam):
+            return self.evaluate(param.value, scope)
+        return self.decision_value(path, span)
 
     def in_attr(self, attr: str, scope: Scope, span: Span | None) -> Any:
         raise NotImplementedError
