@@ -36,31 +36,10 @@ def fmt_ms(s: float) -> str:
 
 
 def keras_model(keras, space, cfg):
-    try:
-        from archspace.compile import to_keras
-    except ImportError:
-        to_keras = None
-    if to_keras is not None:
-        return to_keras(space, cfg, compile=False)
-    from archspace.analysis.graph import build_graph
-    from archspace.blocks import REGISTRY, merge_layer, projection
+    """The plain alternative: build the Keras model (archspace.compile.to_keras)."""
+    from archspace.compile import to_keras
 
-    graph = build_graph(space, cfg)
-    tensors = {}
-    for n in graph.nodes:
-        if n.kind == "input":
-            tensors[n.id] = keras.Input(n.shape, name=n.name)
-            continue
-        x = [tensors[i] for i in n.inputs]
-        x = x if n.kind == "merge" else x[0]
-        specs = (REGISTRY[n.op].layers(n.args, n.in_shapes[0], n.name) if n.kind == "op" else
-                 [merge_layer(n.op, n.name)] if n.kind == "merge" else
-                 projection(n.in_shapes[0], n.shape, n.name)[0])
-        for spec in specs:
-            x = getattr(keras.layers, spec.cls)(name=spec.name, **spec.kwargs)(x)
-        tensors[n.id] = x
-    return keras.Model([tensors[i] for i in graph.inputs.values()],
-                       [tensors[i] for i in graph.outputs.values()])
+    return to_keras(space, cfg, compile=False)
 
 
 def bench_space(path: str, n: int, image: tuple[int, ...] | None, keras) -> dict:

@@ -90,27 +90,9 @@ class KerasCounter:
 
 
 def full_model(keras, space, cfg):
-    """The compiled model: archspace.compile.to_keras when it exists, else built here from
-    the graph's LayerSpecs."""
-    try:
-        from archspace.compile import to_keras
-    except ImportError:
-        to_keras = None
-    if to_keras is not None:
-        return to_keras(space, cfg, compile=False)
-    graph = build_graph(space, cfg)
-    tensors = {}
-    for n in graph.nodes:
-        if n.kind == "input":
-            tensors[n.id] = keras.Input(n.shape, name=n.name)
-            continue
-        x = [tensors[i] for i in n.inputs]
-        x = x if n.kind == "merge" else x[0]
-        for spec in specs_of(n):
-            x = getattr(keras.layers, spec.cls)(name=spec.name, **spec.kwargs)(x)
-        tensors[n.id] = x
-    return keras.Model([tensors[i] for i in graph.inputs.values()],
-                       [tensors[i] for i in graph.outputs.values()])
+    from archspace.compile import to_keras
+
+    return to_keras(space, cfg, compile=False)
 
 
 @pytest.mark.parametrize("name", shipped_names())
