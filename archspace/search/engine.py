@@ -134,13 +134,23 @@ class SearchRun:
         self.dir.add_skip(record)
         self.listener.skipped(record)
 
+    @property
+    def hypermodel(self) -> Any:
+        """The space's Keras Tuner HyperModel, the one `archspace.to_hypermodel` returns: the
+        oracle's hyperparameters and every trial's decisions come from it (search/tuner.py)."""
+        if getattr(self, "_hypermodel", None) is None:
+            from ..compile.hypermodel import to_hypermodel
+
+            self._hypermodel = to_hypermodel(self.space)
+        return self._hypermodel
+
     def attach(self, oracle: Any) -> None:
         """Claim every architecture the (possibly reloaded) oracle has handed out."""
         for t in getattr(oracle, "trials", {}).values():
             values = t.hyperparameters.values
             if "tuner/trial_id" in values:
                 continue
-            c = self.candidate(values)
+            c = self.candidate(self.hypermodel.decode(values))
             if c.hash:
                 self.claims.setdefault(c.hash, t.trial_id)
 
