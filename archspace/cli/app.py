@@ -109,6 +109,9 @@ def load(path: str, inputs: list[str] | None = None, classes: int | None = None)
             over_in[name] = tuple(int(d) for d in dims.lower().split("x"))
         except ValueError:
             raise ArchError(f"--input {spec}: expected NAME=HxWxC, e.g. image=224x224x3") from None
+        if min(over_in[name]) < 1:       # a 0 or negative size fails deep inside the analysis
+            raise ArchError(f"--input {spec}: every size must be at least 1, e.g. "
+                            "image=224x224x3")
     over_out = {}
     if classes is not None:
         if not space.outputs:
