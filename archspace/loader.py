@@ -116,6 +116,8 @@ def read_file(path: str | Path) -> tuple[str, str, Path]:
     (a directory, a device or pipe, a system file, too large, binary or not UTF-8)."""
     if not isinstance(path, (str, os.PathLike)) or isinstance(path, bytes):
         raise ArchArgumentError(f"expected a file name (str or Path), not {type(path).__name__}")
+    if isinstance(path, str) and not path.strip():
+        raise ArchImportError("no file name given", hint="name a .arch file")
     p = Path(path)
     display = _display(p)
     try:

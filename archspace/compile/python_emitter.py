@@ -87,6 +87,10 @@ def _call(cls: str, kwargs: dict[str, Any], name: str) -> str:
 
 def emit_python(space: Space, config: Mapping[str, Any] | None = None) -> str:
     """Standalone Keras source that builds (and compiles) this configuration of `space`."""
+    from .. import _check_config, _check_space
+
+    _check_space("emit_python", space)
+    _check_config("emit_python", config)
     graph = build_graph(space, config)
     names = _Names()
     var: dict[int, str] = {}
