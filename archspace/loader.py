@@ -233,8 +233,9 @@ def _resolve_imports(space: Space, base: Path, roots: Roots, sink: ErrorSink,
                                          imp.span, _WHERE))
             else:
                 sink.add(ArchImportError(f"cannot find import '{imp.path}'", imp.span,
-                                         "paths are relative to the importing file or to the "
-                                         "bundled spaces/ folder"))
+                                         "paths are relative to the importing file, to a "
+                                         "folder named with --import-path or to the bundled "
+                                         "spaces/ folder"))
             imports.append(imp)
             continue
         if str(found) in stack:
