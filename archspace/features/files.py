@@ -156,8 +156,10 @@ def read_image(item: Union[Item, str, os.PathLike]) -> np.ndarray:
 
 
 def _max_pixels() -> Optional[int]:
-    from PIL import Image
-
+    try:
+        from PIL import Image
+    except ImportError:
+        return None
     return Image.MAX_IMAGE_PIXELS       # Pillow's (89M by default); None when a user lifted it
 
 
@@ -195,7 +197,7 @@ def _check_size(data: bytes) -> None:
         open_image(io.BytesIO(data)).close()
     except UnreadableImage:
         raise
-    except Exception:  # noqa: BLE001 - not Pillow's format: the decoders below say more
+    except Exception:  # noqa: BLE001, S110 - not Pillow's format: the decoders below say more
         pass
 
 

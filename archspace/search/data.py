@@ -13,6 +13,13 @@ Built in:
 | `PATH/` (folder) | one subfolder per class, images inside (png, jpg, bmp, gif, tif, webp) |
 
 Register another with `@loader("name")` (a function `(spec, space) -> Raw`).
+
+Whatever the loader, `validate` checks its arrays once, before anything is fitted, a run folder
+made or a trial trained, and refuses bad data in one line naming the array: NaN / Inf, scalars,
+non-numbers, empty arrays, arrays of different lengths (every input and output, train and
+validation), half a validation set, inputs that cannot fit the space's shapes, and labels of
+the wrong rank, outside the output's classes (or the class names) or of one class only. Image
+folders refuse decompression bombs from the header, before decoding.
 """
 
 from __future__ import annotations
@@ -249,11 +256,11 @@ def validate(raw: Raw, space: Space, spec: str) -> None:
             for o in space.outputs:
                 a = np.asarray(y[o.name]) if o.name in y else None
                 if a is not None and a.dtype.kind in "biu" and space.task != "regression":
-                    _check_range(a, name(o.name, val), _units(space, o), None, o.name,
+                    _check_range(a, name(o.name, val), _classes(space, o), None, o.name,
                                  o is space.outputs[0], where)
             continue
         out = space.outputs[0] if space.outputs else None
-        units = _units(space, out) if out is not None else None
+        units = _classes(space, out) if out is not None else None
         if space.task == "classification":
             idx = _class_indices(np.asarray(y), name("labels", val), where)
             k = len(raw.classes) if raw.classes else units    # fit_outputs takes the names'
@@ -266,11 +273,10 @@ def validate(raw: Raw, space: Space, spec: str) -> None:
                     shown = raw.classes[c] if raw.classes and c < len(raw.classes) else c
                     raise ArchError(f"{where}: one class only in {name('labels')} ({shown}); "
                                     "a classifier needs at least two")
-        elif space.task == "segmentation":
-            a = np.asarray(y)
-            _check_integral(a, name("labels", val), where)
-            _check_range(a, name("labels", val), units, None, out.name if out else "", True,
-                         where)
+        elif space.task == "segmentation" and np.asarray(y).dtype.kind in "biu":
+            # float masks may be a sigmoid head's targets: only integer ones are class indices
+            _check_range(np.asarray(y), name("labels", val), units, None,
+                         out.name if out else "", True, where)
 
 
 def _q(name: str) -> str:
@@ -379,15 +385,16 @@ def _check_range(y: np.ndarray, label: str, k: int | None, names: list[str] | No
                     f"'{output}' has {k} classes (0..{k - 1}){fix}")
 
 
-def _units(space: Space, out: Any) -> int | None:
-    """An output's size when it is a constant (it is, once parsed; else no range check)."""
+def _classes(space: Space, out: Any) -> int | None:
+    """The classes an output's labels index: its size when a constant of 2 or more (one unit
+    is a sigmoid head, whose 0/1 targets are not indices; no range check then)."""
     from ..ir.walk import Scope, Walker
 
     try:
         u = Walker(space).evaluate(out.units, Scope())
     except ArchError:
         return None
-    return u if isinstance(u, int) and not isinstance(u, bool) else None
+    return u if isinstance(u, int) and not isinstance(u, bool) and u > 1 else None
 
 
 def resolve_loader(spec: str) -> Callable[[str, Space], Raw]:
