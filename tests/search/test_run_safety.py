@@ -337,3 +337,11 @@ def test_train_setting_batch_size_0_in_the_file_is_an_error():
         """))
     with pytest.raises(ArchError, match="batch_size' must be at least 1"):
         train_settings(s)
+
+
+def test_a_search_that_trains_nothing_does_not_exit_0(tmp_path, capsys):
+    rc = main(["search", str(space_file("small")), "--data", "digits", "--trials", "1",
+               "--epochs", "1", "--fraction", "0.05", "--max-params", "10",
+               "--out", str(tmp_path / "r"), "--no-tensorboard"])
+    assert rc == 1
+    assert "no trial was trained" in capsys.readouterr().err
