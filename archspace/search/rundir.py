@@ -100,8 +100,11 @@ class RunDir:
         self._lock_fd: int | None = None
         self._lock_key = ""
 
-    def __del__(self) -> None:
-        self.unlock()
+    def __del__(self) -> None:   # a forgotten unlock() must not keep the folder locked
+        try:
+            self.unlock()
+        except Exception:  # pragma: no cover - interpreter shutdown
+            pass
 
     # ---- layout ----------------------------------------------------------------------------
     @property
@@ -189,8 +192,8 @@ class RunDir:
             raise ArchError(f"cannot resolve {p}: {e}") from None
         protected = {Path(real.anchor), Path.home().resolve(), cwd, *cwd.parents}
         if real in protected:
-            raise ArchError(f"--overwrite would delete {p}, which holds the current folder, "
-                            "the home folder or the root: refused",
+            raise ArchError(f"--overwrite refused: {p} is the current folder, a folder above "
+                            "it, the home folder or the root",
                             hint="pass a run directory, e.g. --out runs/NAME")
         if not self.marker.is_file():
             raise ArchError(f"{p} is not an archspace run directory (no {MARKER} file): "
