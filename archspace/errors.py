@@ -185,11 +185,15 @@ class ErrorSink:
 
     def __init__(self) -> None:
         self.items: list[ArchError] = []
+        self._seen: set[tuple] = set()  # kept, not rebuilt per add: 20,000 errors stay linear
 
     def add(self, error: ArchError) -> None:
         # two passes may find the same fault (the transformer, then the decision walk)
-        seen = {(e.message, e.span) for e in self.items}
-        self.items.extend(e for e in error.errors if (e.message, e.span) not in seen)
+        for e in error.errors:
+            key = (e.message, e.span)
+            if key not in self._seen:
+                self._seen.add(key)
+                self.items.append(e)
 
     def raise_if_any(self) -> None:
         if self.items:

@@ -13,7 +13,7 @@ from .errors import (ArchArgumentError, ArchError, ArchImportError, ArchNameErro
 from .ir import Space
 from .ir.decisions import Explorer
 from .parser import parse_tree
-from .source import SourceReadError, Span, read_source
+from .source import MAX_FILE_BYTES, SourceReadError, Span, read_source
 from .transformer import to_ir
 
 
@@ -162,6 +162,10 @@ def load_collecting(path: str | Path) -> tuple[Space | None, ErrorSink, str, str
     return space, sink, display, text
 
 
+#: most source text one load reads through imports, all files together
+MAX_IMPORTED_CHARS = 4 * MAX_FILE_BYTES
+
+
 class Roots:
     """Where imports may resolve: the root file's folder tree, --import-path folders and the
     bundled spaces/ folder (all resolved, symlinks followed)."""
@@ -169,6 +173,8 @@ class Roots:
     def __init__(self, base: Path, dirs: tuple[Path, ...]):
         self.base = base
         self.dirs = dirs
+        self.loaded: dict[str, Space] = {}  # each file is parsed once per load (diamonds)
+        self.read = 0                        # characters read through imports
         bundled = bundled_spaces_dir()
         self.all = (base,) + dirs + ((bundled.resolve(),) if bundled is not None else ())
 
@@ -245,18 +251,28 @@ def _resolve_imports(space: Space, base: Path, roots: Roots, sink: ErrorSink,
             imports.append(imp)
             continue
         display = _display(found)
-        try:
-            text = read_source(found, display)
-        except SourceReadError as e:
-            sink.add(ArchImportError(f"import '{imp.path}': {e.message}", imp.span, e.hint))
-            imports.append(imp)
-            continue
-        try:
-            lib = _load_text(text, display, found.parent, roots, sink, stack)
-        except ArchError as e:
-            sink.add(e)
-            imports.append(imp)
-            continue
+        lib = roots.loaded.get(str(found))
+        if lib is None:
+            try:
+                text = read_source(found, display)
+            except SourceReadError as e:
+                sink.add(ArchImportError(f"import '{imp.path}': {e.message}", imp.span, e.hint))
+                imports.append(imp)
+                continue
+            roots.read += len(text)
+            if roots.read > MAX_IMPORTED_CHARS:
+                sink.add(ArchImportError(f"import '{imp.path}': the imports hold too much "
+                                         f"source (over {MAX_IMPORTED_CHARS:,} characters)",
+                                         imp.span, "a space imports a few small files"))
+                imports.append(imp)
+                continue
+            try:
+                lib = _load_text(text, display, found.parent, roots, sink, stack)
+            except ArchError as e:
+                sink.add(e)
+                imports.append(imp)
+                continue
+            roots.loaded[str(found)] = lib
         for b in lib.blocks:
             if b.name in blocks and blocks[b.name] != b:
                 prev = blocks[b.name]

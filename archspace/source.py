@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict
 _SOURCES: dict[str, str] = {}
 _LINES: dict[str, list[str]] = {}
 
-#: largest source file read (a space is a few KB; a bigger file is a mistake or an attack)
-MAX_FILE_BYTES = 2 * 1024 * 1024
+#: largest source file read: a space is a few KB; parsing 256 KB takes seconds already
+MAX_FILE_BYTES = 256 * 1024
 #: longest source line (the parser's time grows badly with very long lines)
 MAX_LINE_CHARS = 10_000
 
