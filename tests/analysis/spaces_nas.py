@@ -34,7 +34,7 @@ NB201_EDGES = ("e01", "e02", "e12", "e03", "e13", "e23")
 
 def _nb201_close(edge: str, tap: str) -> str:
     """Add term `tap` to the current sum unless its edge is `none`."""
-    return ("  choice %s { none: " % edge
+    return (f"  choice {edge} {{ none: "
             + "".join(f" | {op}: merge add with {tap}" for op in NB201_OPS[1:]) + " }\n")
 
 
