@@ -18,7 +18,7 @@ MAX_RESYNCS = 100
 #: deepest nesting of brackets and braces (a real space nests fewer than 10)
 MAX_NESTING = 64
 #: deepest parse tree, chains like a + b + c counted as one level (every later stage recurses)
-MAX_TREE_DEPTH = 160
+MAX_TREE_DEPTH = 200
 
 # What the user should read instead of a terminal's name.
 _LABELS = {

@@ -22,8 +22,9 @@ class _SafeConsole(Console):
         super().print(*(sanitize(o) if isinstance(o, str) else o for o in objects), **kwargs)
 
 
-out = _SafeConsole(highlight=False, soft_wrap=True)
-err = _SafeConsole(stderr=True, highlight=False, soft_wrap=True)
+# emoji=False: a name or description like ":skull:" is printed as written
+out = _SafeConsole(highlight=False, soft_wrap=True, emoji=False)
+err = _SafeConsole(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 def print_error(e) -> None:
