@@ -94,7 +94,7 @@ def parse(text: str, path: str = "<string>", *, base_dir: str | Path | None = No
         text = text[1:]
     sink = ErrorSink()
     try:
-        return _parse(text, path, _roots(base.resolve(), extra), sink, check)
+        return _parse(text, path, Roots(base.resolve(), extra), sink, check)
     except RecursionError:
         from .parser import too_deep
 
@@ -120,7 +120,7 @@ def read_file(path: str | Path) -> tuple[str, str, Path]:
         raise ArchImportError("no file name given", hint="name a .arch file")
     p = Path(path)
     display = _display(p)
-    if p.is_symlink() and not _link_stays_home(p):
+    if not _link_stays_home(p):
         # `lint *.arch` in CI on a contributed link to ~/.ssh/... would print its lines
         raise ArchImportError(f"cannot read {display}: a symbolic link to a file outside its "
                               "folder", hint="name the file itself")
@@ -132,10 +132,25 @@ def read_file(path: str | Path) -> tuple[str, str, Path]:
     return text, display, p.resolve()
 
 
-def _link_stays_home(link: Path) -> bool:
-    real = os.path.realpath(link)
-    homes = (os.path.realpath(link.parent), os.path.realpath(os.getcwd()))
-    return any(os.path.commonpath([real, h]) == h for h in homes)
+def _link_stays_home(path: Path) -> bool:
+    """A path without symbolic links, or one whose links lead inside the folder that holds the
+    first of them (or inside the current folder)."""
+    absolute = Path(os.path.abspath(path))
+    real = os.path.realpath(absolute)
+    if real == str(absolute):
+        return True
+    home = Path(absolute.anchor)
+    for part in absolute.parts[1:]:
+        if (home / part).is_symlink():
+            break
+        home = home / part
+    for h in (os.path.realpath(home), os.path.realpath(os.getcwd())):
+        try:
+            if os.path.commonpath([real, h]) == h:
+                return True
+        except ValueError:  # another drive
+            continue
+    return False
 
 
 def parse_file(path: str | Path, *, check: bool = True,
@@ -150,7 +165,7 @@ def parse_file(path: str | Path, *, check: bool = True,
     extra = _import_dirs(import_path) if import_path is not None else _IMPORT_PATH.get()
     sink = ErrorSink()
     try:
-        return _parse(text, display, _roots(real.parent, extra), sink, check)
+        return _parse(text, display, Roots(real.parent, extra), sink, check)
     except RecursionError:
         from .parser import too_deep
 
@@ -162,7 +177,7 @@ def load_collecting(path: str | Path) -> tuple[Space | None, ErrorSink, str, str
     first batch: (space or None, the sink, display name, text). For lint."""
     text, display, real = read_file(path)
     sink = ErrorSink()
-    roots = _roots(real.parent, _IMPORT_PATH.get())
+    roots = Roots(real.parent, _IMPORT_PATH.get())
     try:
         space = _load_text(text, display, roots.base, roots, sink, stack=())
     except RecursionError:
@@ -196,10 +211,6 @@ class Roots:
             except ValueError:  # other drive
                 continue
         return False
-
-
-def _roots(base: Path, dirs: tuple[Path, ...]) -> Roots:
-    return Roots(base, dirs)
 
 
 def _load_text(text: str, path: str, base: Path, roots: Roots, sink: ErrorSink,

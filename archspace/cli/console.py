@@ -49,13 +49,27 @@ def _escape(s: str) -> str:
     return escape(sanitize(s))
 
 
+#: a table shows at most this many rows and this many characters of a cell (`--json` has all)
+MAX_TABLE_ROWS = 1000
+MAX_CELL_CHARS = 300
+
+
 def table(title: str | None, columns: list[str], rows: list[list[str]]) -> Table:
     t = Table(title=title, title_justify="left", show_lines=False, pad_edge=False)
     for c in columns:
         t.add_column(c, overflow="fold")
-    for r in rows:
-        t.add_row(*[_escape(str(x)) for x in r])
+    for r in rows[:MAX_TABLE_ROWS]:
+        t.add_row(*[_escape(_cut(str(x))) for x in r])
+    if len(rows) > MAX_TABLE_ROWS:
+        t.add_row(f"... and {len(rows) - MAX_TABLE_ROWS} more", *[""] * (len(columns) - 1))
     return t
+
+
+def _cut(text: str) -> str:
+    # a condition over 60 nested optionals is 60 conjuncts long: bounded, with its length
+    if len(text) <= MAX_CELL_CHARS:
+        return text
+    return text[:MAX_CELL_CHARS] + f"… ({len(text):,} characters)"
 
 
 def write_text(text: str, path: str | None) -> None:

@@ -49,3 +49,11 @@ def test_compile_python_of_a_hostile_space(tmp_path):
     tree = ast.parse((tmp_path / "m.py").read_text())
     assert not [n for n in ast.walk(tree) if isinstance(n, ast.Call)
                 and "__import__" in ast.unparse(n.func)]
+
+
+def test_user_text_is_printed_as_written(tmp_path):
+    # rich would turn ':skull:' into an emoji and '[red]' into colour, or fail on '[/x]'
+    (tmp_path / "e.arch").write_text('space e ":skull: [/x] [red]r"\ninput image: 8x8x1\n')
+    res = cli("show", "e.arch", cwd=tmp_path)
+    assert res.rc == 0, res.text
+    assert res.out.splitlines()[0] == "e - :skull: [/x] [red]r"
