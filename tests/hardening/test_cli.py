@@ -57,3 +57,41 @@ def test_user_text_is_printed_as_written(tmp_path):
     res = cli("show", "e.arch", cwd=tmp_path)
     assert res.rc == 0, res.text
     assert res.out.splitlines()[0] == "e - :skull: [/x] [red]r"
+
+
+def _failing_load(exc):
+    def load(*a, **k):
+        raise exc
+    return load
+
+
+def test_recursion_and_memory_errors_end_in_one_line(monkeypatch, capsys):
+    from archspace.cli import main, show
+
+    for exc, words in ((RecursionError("maximum recursion depth exceeded"), "nested too deeply"),
+                       (MemoryError(), "out of memory")):
+        monkeypatch.setattr(show, "load", _failing_load(exc))
+        assert main(["show", "x.arch"]) == 2
+        err = capsys.readouterr().err
+        assert words in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_an_unexpected_error_prints_one_bounded_line(monkeypatch, capsys):
+    from archspace.cli import main, show
+
+    monkeypatch.setattr(show, "load", _failing_load(RuntimeError("\x1b[2J" + "x" * 5000 +
+                                                                 "\nmore\n" * 1000)))
+    assert main(["show", "x.arch"]) == 3
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 2 and len(lines[0]) < 400 and "\x1b" not in err
+
+
+def test_lint_formats_show_control_characters_escaped(tmp_path):
+    (tmp_path / "d.arch").write_text(
+        H + 'param p = choice("a", "b") default "\x1b]0;title\x07\x1b[2Jc"\n'
+        "network {\n  conv(4, 3x3)\n  global_avg_pool\n  dense(classes)\n}\n")
+    for fmt in ("text", "github", "json", "sarif"):
+        res = cli("lint", "d.arch", "--format", fmt, cwd=tmp_path)
+        assert res.rc == 1 and "AS104" in res.out, res.text
+        assert "\x1b" not in res.text and "\x07" not in res.text, (fmt, res.out)
