@@ -110,9 +110,9 @@ class StaticChecks(Explorer):
     def on_call(self, stmt: Any, seg: str, scope: Any) -> None:
         if stmt.op not in self.blocks and stmt.op not in self.ops:
             from ..blocks.base import suggest
-            from ..ir import decisions as D
+            from ..ir.nodes import STATEMENT_KEYWORDS
 
-            keywords = list(getattr(D, "STATEMENT_KEYWORDS", ()))
+            keywords = sorted(STATEMENT_KEYWORDS)
             hint = suggest(stmt.op, list(self.ops) + list(self.blocks) + keywords).strip(" ()")
             self.note("AS103", f"unknown op or block '{stmt.op}'", stmt.span,
                       hint or "see `archspace ops` for the built-in ops, or define it with "
@@ -128,7 +128,7 @@ class StaticChecks(Explorer):
         if isinstance(value, str):
             from ..blocks.base import suggest
 
-            self.note("AS103", f"unknown merge '{value}'", getattr(x, "span", None),
+            self.note("AS103", f"unknown merge '{value}'", getattr(x, "span", x),
                       suggest(value, MERGES).strip(" ()") or "one of " + ", ".join(MERGES))
             return
         super().check_merge(value, x)

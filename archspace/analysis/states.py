@@ -65,18 +65,14 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from ..blocks import REGISTRY
 from ..blocks.base import ArgError, ShapeError
 from ..blocks.common import fmt
 from ..blocks.merge import MERGES, merge_out_shape, projection
 from ..errors import ArchError, ArchShapeError, ArchTypeError
 from ..ir import Space
 from ..ir.decisions import Decision, decisions_of
-from ..ir.nodes import (CallStmt, ChoiceStmt, FromStmt, LetStmt, MergeStmt, NameRef,
-                        OptionalStmt, OutputStmt, ParallelStmt, ParamDecl, PositionStmt,
-                        RepeatStmt, SkipStmt, TowersStmt)
-from ..ir.walk import (UNKNOWN, Scope, Thunk, Walker, branch_label, join, join_layer, segments,
-                       shape_attr)
+from ..ir.nodes import CallStmt, LetStmt, NameRef, ParamDecl
+from ..ir.walk import UNKNOWN, Scope, Thunk, Walker, join, shape_attr
 from ..source import Span
 
 Shape = tuple[int, ...]
@@ -400,6 +396,8 @@ class SpaceWalker(Walker):
         if not isinstance(b, Thunk):
             return super().lookup(name, scope, span)
         key = self.thunk_keys.get(id(b)) or ("anon", id(b))
+        if self._static and not self.trace:  # a bound or default: the same in every state
+            return self.force(b)
         if self.trace:
             _note(self.memo_reads, key, self.pos)
             return self.force(b)
@@ -570,9 +568,7 @@ class SpaceWalker(Walker):
         return parts
 
     def walk_stmt(self, stmt: Any, seg: str, scope: Scope) -> None:
-        self.pos += 1
         super().walk_stmt(stmt, seg, scope)
-        self.pos += 1
         self.settle()
 
     def settle(self) -> None:
@@ -661,49 +657,193 @@ class SpaceWalker(Walker):
         for st in self.S:
             self.lanewise(st, fn)
 
-    # ---- taps -------------------------------------------------------------------------------
+    # ---- the domain: sets of states ------------------------------------------------------------
     def render(self, ref: NameRef, scope: Scope) -> str:
         if ref.index is None:
             return ref.name
         idx = self.evaluate(ref.index, scope)
         if idx is UNKNOWN:
+            if self.trace:
+                return ref.name
             raise Fail("build", f"the index of '{ref.name}[...]' depends on a continuous value",
                        ref.span)
         return f"{ref.name}{idx}"
 
-    def save_tap(self, st: State | None, label: NameRef | None, scope: Scope) -> None:
-        if label is None:
-            return
+    def step(self, fn: Callable[[], None], where: str, span: Span | None,
+             pure: bool = False) -> None:
         if self.trace:
-            if label.index is not None:
-                self.evaluate(label.index, scope)
-            return
-        if st is None or st.cur is None or not self.alive(self.tap_reads.get(label.name),
-                                                           self.pos + 1):
-            return  # nothing reads it later
-        st.taps[self.render(label, scope)] = (label.name, st.cur)
+            fn()
+        elif pure:
+            try:
+                for st in self.S:
+                    self.state = st
+                    self.lanewise(st, lambda _s: fn())
+            finally:
+                self.state = None
+        else:
+            self.S = self.each(self.S, lambda st: (fn(), st)[1], where, span)
 
-    def tap(self, st: State | None, ref: NameRef, scope: Scope, span: Span | None) -> Shape | None:
-        if ref.name == "input" and ref.index is None and "\0input" in scope.env:
-            token = scope.env["\0input"]
-            if self.trace:
-                _note(self.tap_reads, token, self.pos)
-                return None
-            assert st is not None
-            return st.taps[token][1]
+    def branches(self, read, arms, where, span, conditional=True) -> None:
+        # every arm in both passes, so that their positions agree
+        parts: dict[Any, list[State]] = {}
         if self.trace:
-            _note(self.tap_reads, ref.name, self.pos)
-            if ref.index is not None:
-                self.evaluate(ref.index, scope)
+            read()
+        else:
+            parts = self.partition(read, span, where)
+        out: list[State] = []
+        rids = []
+        for key, run in arms:
+            self.S = parts.pop(key, [])
+            rids.append(self.enter_region())
+            run()
+            self.leave_region(rids[-1])
+            out.extend(self.S)
+        self.close_regions(rids)
+        for rest in parts.values():  # states no arm takes (an optional left out)
+            out.extend(rest)
+        self.S = out
+
+    def t_cur(self) -> Any:
+        return None if self.trace else self._st().cur
+
+    def t_set(self, x: Any) -> None:
+        if not self.trace:
+            self._st().cur = x
+
+    def t_push(self, frame: tuple) -> None:
+        if self.trace:
+            super().t_push(frame)
+        else:
+            self._st().push(frame)
+
+    def t_pop(self) -> tuple:
+        return super().t_pop() if self.trace else self._st().pop()
+
+    def t_top(self) -> tuple:
+        return super().t_top() if self.trace else self._st().stack[-1]
+
+    def t_store(self, base: str, name: str) -> None:
+        if self.trace:
+            return
+        st = self._st()
+        if st.cur is None or not self.alive(self.tap_reads.get(base), self.pos + 1):
+            return  # nothing reads it later
+        st.taps[name] = (base, st.cur)
+
+    def t_fetch(self, base: str, name: str, ref: NameRef | None, scope: Scope,
+                span: Span | None) -> Shape | None:
+        if self.trace:
+            _note(self.tap_reads, base, self.pos)
             return None
-        assert st is not None
-        name = self.render(ref, scope)
+        st = self._st()
+        if ref is None:  # a token: the tensor that entered a block
+            return st.taps[name][1]
         if name in self.inputs:
             return self.inputs[name]
         if name in st.taps:
             return st.taps[name][1]
         raise Fail("build", f"no tensor named '{name}' here", span, (),
                    "in this configuration the statement labelled with it was not built")
+
+    def t_call(self, op: Any, stmt: CallStmt, seg: str, scope: Scope, names: list[str],
+               flags: dict) -> None:
+        pos, kws = self.eval_args(stmt, seg, scope, names, flags)
+        if self.trace:
+            return
+        st = self._st()
+        if _has_unknown(pos) or _has_unknown(list(kws.values())):
+            out, t, f, m = self.probe(st, op, stmt, seg, scope, names, flags)
+        else:
+            out, t, f, m = self.apply_op(op, stmt, pos, kws, st.cur)
+        st.cur = out
+        st.add(t, f, m)
+
+    def t_merge(self, op: Any, xs: list[Any], name: str, path: str, span: Span | None,
+                op_span: Span | None = None) -> Any:
+        return None if self.trace else self.merge_shapes(op, list(xs), span)
+
+    def t_project(self, x: Any, like: Any, name: str, path: str, span: Span | None) -> Any:
+        return None if self.trace else self.project(self._st(), x, like, span)
+
+    def towers_run(self, inputs, run, close, where, span) -> None:
+        if self.trace:
+            run(inputs[-1])
+            close([None] * len(inputs))
+            return
+        # each input runs through its own copy of the body up to the cut: one lane per tower,
+        # all lanes stepping together (decisions are shared, names and taps are per tower)
+        for st in self.S:
+            st.lanes = [(self.inputs[n], st.stack, dict(st.taps), dict(st.memo))
+                        for n in inputs]
+            st.cur, st.stack, st.taps, st.memo = None, (), {}, {}
+        run(inputs[-1])
+
+        def merge(st: State) -> State:
+            lanes, st.lanes = st.lanes, None
+            # after the merge the Builder holds the last tower's taps and names
+            st.cur, st.stack, st.taps, st.memo = lanes[-1]
+            close([lane[0] for lane in lanes])
+            return st
+
+        self.S = self.each(self.S, merge, where, span, per_lane=False)
+
+    def copies(self, path: str, lo: int, hi: int, fixed: int | None,
+               run: Callable[[int], None], span: Span | None) -> None:
+        entry = self.pos
+        # lazily, a state decides "stop after k copies, or go on" at each copy boundary, so
+        # the copies are walked once per shape rather than once per count (not when the body
+        # itself reads the count: then it forks up front)
+        lazy = fixed is None and path not in self.eager
+        if self.trace:
+            if fixed is None:
+                self.value(path, span)
+        elif fixed is not None:
+            self.apply(lambda s: s.push(("repeat", fixed)))
+        elif lazy:
+            for st in self.S:
+                v = st.live.get(path)
+                self.lanewise(st, lambda s: s.push(("repeat", v, path, -1)))
+        else:
+            self.S = self.each(self.S, lambda st: st.push(("repeat", int(self.value(path)))),
+                               path, span)
+        stopped: list[State] = []
+
+        def at_copy(k: int) -> Callable[[State], None]:
+            def set_k(s: State) -> None:
+                frame = s.pop()
+                s.push(frame[:3] + (k,) if frame[1] is None and len(frame) == 4 else frame)
+            return set_k
+
+        for k in range(hi):
+            waiting: list[State] = []
+            if not self.trace:
+                go = []
+                for st in self.S:
+                    n = st.top()[1]
+                    if n is None:
+                        if k >= lo:
+                            stop = self._assign(st, path, k)
+                            stop.nid, on = self.dg.new(), self.dg.new()
+                            self.dg.decide(st.nid, path, {k: stop.nid,
+                                                          **{v: on for v in range(k + 1, hi + 1)}})
+                            st.nid = on
+                            stopped.append(stop)
+                        self.lanewise(st, at_copy(k))
+                        go.append(st)
+                    elif n > k:
+                        go.append(st)
+                    else:
+                        waiting.append(st)
+                self.S = go
+            run(k)
+            self.S = self.S + waiting
+        if self.trace:
+            if fixed is None and self.dec_reads.get(path, [-1])[-1] > entry:
+                self.eager.add(path)
+            return
+        self.S = [self._assign(st, path, hi) if st.top()[1] is None else st
+                  for st in self.S] + stopped  # (nid kept: the only count left is hi)
+        self.apply(lambda s: s.pop())
 
     # ---- shapes and counts --------------------------------------------------------------------
     def apply_op(self, op: Any, stmt: CallStmt, pos: list, kws: dict,
@@ -766,39 +906,6 @@ class SpaceWalker(Walker):
         st.add(trainable, frozen, macs)
         return tuple(target)
 
-    # ---- statements -----------------------------------------------------------------------------
-    def on_call(self, stmt: CallStmt, seg: str, scope: Scope) -> None:
-        where = join(scope.path, seg)
-        if stmt.op in self.blocks:
-            body = self.block_scope(stmt, seg, scope)
-            token = f"\0input@{self.pos}"
-            body.env["\0input"] = token
-            if not self.trace and self.alive(self.tap_reads.get(token), self.pos + 1):
-                self.apply(lambda s: s.taps.__setitem__(token, (token, s.cur)))
-            self.walk_body(self.blocks[stmt.op].body, body)
-            self._finish(stmt.label, scope, where, stmt.span)
-            return
-        op = REGISTRY[stmt.op]
-        names = [a.name for a in op.signature]
-        flags = {a.name: a.choices for a in op.signature if a.flag and a.choices}
-        if self.trace:
-            self.eval_args(stmt, seg, scope, names, flags)
-            self.save_tap(None, stmt.label, scope)
-            return
-
-        def one(st: State) -> State:
-            pos, kws = self.eval_args(stmt, seg, scope, names, flags)
-            if _has_unknown(pos) or _has_unknown(list(kws.values())):
-                out, t, f, m = self.probe(st, op, stmt, seg, scope, names, flags)
-            else:
-                out, t, f, m = self.apply_op(op, stmt, pos, kws, st.cur)
-            st.cur = out
-            st.add(t, f, m)
-            self.save_tap(st, stmt.label, scope)
-            return st
-
-        self.S = self.each(self.S, one, where, stmt.span)
-
     def probe(self, st: State, op: Any, stmt: CallStmt, seg: str, scope: Scope,
               names: list[str], flags: dict) -> tuple[Shape, int, int, int]:
         """An op whose arguments depend on continuous floats: if its shape and counts are the
@@ -831,290 +938,6 @@ class SpaceWalker(Walker):
                           f"both ends only (bound used)")
         values, weights = _reps(d)
         raise Need(d, values, weights)
-
-    def _finish(self, label: NameRef | None, scope: Scope, where: str,
-                span: Span | None) -> None:
-        """Save a label's tap after a compound statement."""
-        if label is None:
-            return
-        if self.trace:
-            self.save_tap(None, label, scope)
-            return
-
-        def one(st: State) -> State:
-            self.save_tap(st, label, scope)
-            return st
-
-        self.S = self.each(self.S, one, where, span)
-
-    def on_optional(self, stmt: OptionalStmt, seg: str, scope: Scope) -> None:
-        path = join(scope.path, seg)
-        inner = stmt.body[0] if stmt.wraps else None
-        if isinstance(inner, SkipStmt):  # `optional skip {..}`: the body stays, the residual varies
-            if self.trace:
-                self.value(path, stmt.span)
-            self.skip(inner, seg, scope, residual=path)
-            return
-        on: list[State] = []
-        off: list[State] = []
-        if self.trace:
-            self.value(path, stmt.span)
-        else:
-            parts = self.partition(lambda: self.value(path, stmt.span), stmt.span, path)
-            on, off = parts.get(True, []), parts.get(False, [])
-        self.S = on
-        if stmt.wraps:
-            self.walk_stmt(inner, seg, scope)
-        else:
-            self.walk_body(stmt.body, scope.child(path=path))
-        self.S = self.S + off
-
-    def on_repeat(self, stmt: RepeatStmt, seg: str, scope: Scope) -> None:
-        path = join(scope.path, seg)
-        d = self.decisions.get(path)
-        lo = int(self.evaluate(stmt.lo, scope))
-        hi = int(self.evaluate(stmt.hi, scope))
-        fixed = lo if d is None else None
-        self.bind_repeat(stmt, scope, path, fixed)
-        entry = self.pos
-        # lazily, a state decides "stop after k copies, or go on" at each copy boundary, so
-        # the copies are walked once per shape rather than once per count (not when the body
-        # itself reads the count: then it forks up front)
-        lazy = fixed is None and path not in self.eager
-        if self.trace:
-            if fixed is None:
-                self.value(path, stmt.span)
-        elif fixed is not None:
-            self.apply(lambda s: s.push(("repeat", fixed)))
-        elif lazy:
-            for st in self.S:
-                v = st.live.get(path)
-                self.lanewise(st, lambda s: s.push(("repeat", v, path, -1)))
-        else:
-            self.S = self.each(self.S, lambda st: st.push(("repeat", int(self.value(path)))),
-                               path, stmt.span)
-        stopped: list[State] = []
-
-        def at_copy(k: int) -> Callable[[State], None]:
-            def set_k(s: State) -> None:
-                frame = s.pop()
-                s.push(frame[:3] + (k,) if frame[1] is None and len(frame) == 4 else frame)
-            return set_k
-
-        for k in range(hi):
-            waiting: list[State] = []
-            if not self.trace:
-                go = []
-                for st in self.S:
-                    n = st.top()[1]
-                    if n is None:
-                        if k >= lo:
-                            stop = self._assign(st, path, k)
-                            stop.nid, on = self.dg.new(), self.dg.new()
-                            self.dg.decide(st.nid, path, {k: stop.nid,
-                                                          **{v: on for v in range(k + 1, hi + 1)}})
-                            st.nid = on
-                            stopped.append(stop)
-                        self.lanewise(st, at_copy(k))
-                        go.append(st)
-                    elif n > k:
-                        go.append(st)
-                    else:
-                        waiting.append(st)
-                self.S = go
-            self.walk_body(stmt.body, self.copy_scope(stmt, seg, scope, k, (), lo, hi, path))
-            self.S = self.S + waiting
-        if self.trace:
-            if fixed is None and self.dec_reads.get(path, [-1])[-1] > entry:
-                self.eager.add(path)
-            return
-        self.S = [self._assign(st, path, hi) if st.top()[1] is None else st
-                  for st in self.S] + stopped  # (nid kept: the only count left is hi)
-        self.apply(lambda s: s.pop())
-
-    def on_choice(self, stmt: ChoiceStmt, seg: str, scope: Scope) -> None:
-        path = join(scope.path, seg)
-        if self.switch_binding(stmt, scope) is not None:
-            # `choice kind { .. }` on a choice parameter: the branch follows its value
-            read = lambda: str(self.lookup(stmt.name, scope, stmt.span))  # noqa: E731
-        else:
-            read = lambda: self.value(path, stmt.span)  # noqa: E731
-        parts: dict[Any, list[State]] = {}
-        if self.trace:
-            read()
-        else:
-            parts = self.partition(read, stmt.span, path)
-        out: list[State] = []
-        rids = []
-        for i, b in enumerate(stmt.branches):
-            label = branch_label(b, i)
-            self.S = parts.get(label, [])
-            rids.append(self.enter_region())
-            self.walk_body(b.body, scope.child(path=join(path, label), env=dict(scope.env)))
-            self.leave_region(rids[-1])
-            out.extend(self.S)
-        self.close_regions(rids)
-        self.S = out
-
-    def on_parallel(self, stmt: ParallelStmt, seg: str, scope: Scope) -> None:
-        path = join(scope.path, seg)
-        if self.trace:
-            self.evaluate(stmt.merge, scope, join(path, "merge"))
-        else:
-            self.S = self.each(self.S, lambda st: st.push(
-                ("parallel", st.cur, self.evaluate(stmt.merge, scope, join(path, "merge")), ())),
-                path, stmt.span)
-
-        def start(st: State) -> None:
-            st.cur = st.stack[-1][1]
-
-        def collect(st: State) -> None:
-            kind, first, op, outs = st.pop()
-            st.push((kind, first, op, outs + (st.cur,)))
-
-        for i, b in enumerate(stmt.branches):
-            self.apply(start)
-            self.walk_body(b.body, scope.child(path=join(path, branch_label(b, i)),
-                                               env=dict(scope.env)))
-            self.apply(collect)
-        if self.trace:
-            self.save_tap(None, stmt.label, scope)
-            return
-
-        def close(st: State) -> State:
-            _kind, _start, op, outs = st.pop()
-            st.cur = self.merge_shapes(op, list(outs), stmt.span)
-            self.save_tap(st, stmt.label, scope)
-            return st
-
-        self.S = self.each(self.S, close, path, stmt.span)
-
-    def on_skip(self, stmt: SkipStmt, seg: str, scope: Scope) -> None:
-        self.skip(stmt, seg, scope, residual=None)
-
-    def skip(self, stmt: SkipStmt, seg: str, scope: Scope, residual: str | None) -> None:
-        path = join(scope.path, seg)
-        if not self.trace:
-            def open_(st: State) -> State:
-                on = True if residual is None else bool(self.value(residual))
-                return st.push(("skip", st.cur, on))
-
-            self.S = self.each(self.S, open_, path, stmt.span)
-        self.walk_body(stmt.body, scope.child(path=path, env=dict(scope.env)))
-        # the merge op is read where the residual is built, and only when it is (the Explorer
-        # conditions it on the residual)
-        op_of = lambda: (self.evaluate(stmt.merge, scope, join(path, "merge"))  # noqa: E731
-                         if stmt.merge is not None else "add")
-        if self.trace:
-            op_of()
-            self.save_tap(None, stmt.label, scope)
-            return
-
-        def close(st: State) -> State:
-            _kind, start, on = st.pop()
-            if on:
-                op = op_of()
-                other = self.project(st, start, st.cur, stmt.span) if stmt.project else start
-                st.cur = self.merge_shapes(op, [st.cur, other], stmt.span)
-            self.save_tap(st, stmt.label, scope)
-            return st
-
-        self.S = self.each(self.S, close, path, stmt.span)
-
-    def on_merge(self, stmt: MergeStmt, seg: str, scope: Scope) -> None:
-        path = join(scope.path, seg)
-        span = stmt.tap.span or stmt.span
-        if self.trace:
-            self.evaluate(stmt.op, scope, join(path, "op"))
-            self.tap(None, stmt.tap, scope, span)
-            self.save_tap(None, stmt.label, scope)
-            return
-
-        def one(st: State) -> State:
-            op = self.evaluate(stmt.op, scope, join(path, "op"))
-            other = self.tap(st, stmt.tap, scope, span)
-            if stmt.project:
-                other = self.project(st, other, st.cur, stmt.span)
-            st.cur = self.merge_shapes(op, [st.cur, other], stmt.span)
-            self.save_tap(st, stmt.label, scope)
-            return st
-
-        self.S = self.each(self.S, one, path, stmt.span)
-
-    def on_towers(self, stmt: TowersStmt, seg: str, scope: Scope) -> None:
-        at_path = join(scope.path, seg, "at")
-        path = join(scope.path, seg)
-        segs = segments(stmt.body, scope.env)
-        labels = list(dict.fromkeys(s.label for s in stmt.body if isinstance(s, PositionStmt)))
-        inputs = list(stmt.inputs)
-        parts: dict[Any, list[State]] = {}
-        if self.trace:
-            self.evaluate(stmt.at, scope, at_path)
-            self.evaluate(stmt.merge, scope, join(path, "merge"))
-        else:
-            def open_(st: State) -> tuple[Any, State]:
-                at = self.evaluate(stmt.at, scope, at_path)
-                op = self.evaluate(stmt.merge, scope, join(path, "merge"))
-                if at not in labels:
-                    raise Fail("build", f"towers merge position '@{at}' is not marked in the "
-                                        f"body", stmt.span)
-                return at, st.push(("towers", at, op))
-
-            for at, st in self.each(self.S, open_, path, stmt.span):
-                parts.setdefault(at, []).append(st)
-        out: list[State] = []
-        rids = []
-        for label in labels:
-            cut = next(i for i, s in enumerate(stmt.body)
-                       if isinstance(s, PositionStmt) and s.label == label)
-            self.S = parts.get(label, [])
-            rids.append(self.enter_region())
-            # each input runs through its own copy of the body up to the cut: one lane per
-            # tower, all lanes stepping together (the Builder walks one tower after the other;
-            # decisions are shared, names and taps are per tower, so this is the same)
-            for st in self.S:
-                st.lanes = [(self.inputs[n], st.stack, dict(st.taps), dict(st.memo))
-                            for n in inputs]
-                st.cur, st.stack, st.taps, st.memo = None, (), {}, {}
-            tower = scope.child(env=dict(scope.env),
-                                layer_prefix=join_layer(scope.layer_prefix, inputs[-1]))
-            for s, sg in zip(stmt.body[:cut], segs[:cut]):
-                self.walk_stmt(s, sg, tower)
-            scope.env.update(tower.env)  # as the Builder: names bound before the merge stay
-            if not self.trace:
-                def close(st: State) -> State:
-                    lanes, st.lanes = st.lanes, None
-                    # after the merge the Builder holds the last tower's taps and names
-                    st.cur, st.stack, st.taps, st.memo = lanes[-1]
-                    _kind, _at, op = st.pop()
-                    st.cur = self.merge_shapes(op, [lane[0] for lane in lanes], stmt.span)
-                    return st
-
-                self.S = self.each(self.S, close, path, stmt.span, per_lane=False)
-            for s, sg in zip(stmt.body[cut:], segs[cut:]):
-                self.walk_stmt(s, sg, scope)
-            self.leave_region(rids[-1])
-            out.extend(self.S)
-        self.close_regions(rids)
-        self.S = out
-
-    def on_position(self, stmt: PositionStmt, seg: str, scope: Scope) -> None:
-        pass
-
-    def on_from(self, stmt: FromStmt, seg: str, scope: Scope) -> None:
-        if self.trace:
-            self.tap(None, stmt.ref, scope, stmt.span)
-            return
-
-        def one(st: State) -> State:
-            st.cur = self.tap(st, stmt.ref, scope, stmt.span)
-            return st
-
-        self.S = self.each(self.S, one, join(scope.path, seg), stmt.span)
-
-    def on_output(self, stmt: OutputStmt, seg: str, scope: Scope) -> None:
-        pass
-
 
 _ZERO = (0, 0, 0, 0)
 
