@@ -257,6 +257,14 @@ class OverBudget(Rule):
                          f"{describe_config(worst_cfg, ctx.defaults)}; a search will reject "
                          f"these trials",
                     metric=metric, op=op, bound=bound, value=worst, config=worst_cfg)
+            elif not ctx.report.exact:
+                # `worst` is only a bound: no proof that every configuration meets the limit
+                yield self.finding(
+                    ctx, f"cannot prove that every configuration meets {limit}: the whole-space "
+                         f"check was cut (the {'largest' if upper else 'smallest'} found has "
+                         f"{fmt_big(worst)} {what}; see AS112)", span, severity="warning",
+                    hint="raise --cap, or make the space smaller so that the check is exact",
+                    metric=metric, op=op, bound=bound, value=worst, config=worst_cfg)
 
 
 @register

@@ -152,7 +152,7 @@ class State:
     Every statement is applied to each lane in turn (`SpaceWalker.lanewise`), so the towers
     read a shared decision at the same point of the walk and forget it together."""
 
-    __slots__ = ("cur", "stack", "taps", "live", "memo", "count", "ext", "lanes", "nid")
+    __slots__ = ("cur", "stack", "taps", "live", "memo", "count", "ext", "lanes", "nid", "tabs")
 
     def __init__(self, cur: Shape | None):
         self.cur = cur
@@ -165,6 +165,9 @@ class State:
         self.ext: list[tuple] = [(0, 0, 0, 0, None)] * 6
         self.lanes: list[tuple] | None = None          # per tower: (cur, stack, taps, memo)
         self.nid = 0                                   # its node in the count diagram
+        # decision path -> per value (value, share of `count`, 6 count deltas, 6 witness
+        # diffs): a shared decision whose alternatives rejoined in this state (see `tabulate`)
+        self.tabs: dict[str, tuple] = {}
 
     def clone(self) -> "State":
         s = State.__new__(State)
@@ -174,14 +177,16 @@ class State:
         s.lanes = None if self.lanes is None else [
             (c, k, dict(t), dict(m)) for c, k, t, m in self.lanes]
         s.nid = self.nid
+        s.tabs = dict(self.tabs) if self.tabs else {}
         return s
 
     def key(self) -> tuple:
+        tabs = _tab_key(self.tabs) if self.tabs else ()
         if self.lanes is not None:
             return ("lanes", tuple((c, k, _frozen_items(t), _frozen_items(m))
-                                   for c, k, t, m in self.lanes), _frozen_items(self.live))
+                                   for c, k, t, m in self.lanes), _frozen_items(self.live), tabs)
         return (self.cur, self.stack, _frozen_items(self.taps), _frozen_items(self.live),
-                _frozen_items(self.memo))
+                _frozen_items(self.memo), tabs)
 
     def top(self) -> tuple:
         """The innermost frame (the same structure in every lane)."""
@@ -200,6 +205,25 @@ class State:
         frame = self.stack[-1]
         self.stack = self.stack[:-1]
         return frame
+
+    def fold(self, path: str) -> None:
+        """Forget a tabulated decision: each extreme takes its best value."""
+        entries = self.tabs.pop(path)
+        ext = list(self.ext)
+        for i, f, best in _EXTREMES:
+            pick = best(entries, key=lambda e: e[2][i][f])
+            a, b, c, m, ch = ext[i]
+            d = pick[2][i]
+            for kv in pick[3][i]:
+                ch = (kv[0], kv[1], ch)
+            ext[i] = (a + d[0], b + d[1], c + d[2], m + d[3], ch)
+        self.ext = ext
+
+    def folded(self) -> "State":
+        s = self.clone()
+        for path in list(s.tabs):
+            s.fold(path)
+        return s
 
     def absorb(self, other: "State") -> None:
         """Merge a state with the same key: counts add, extremes keep the better witness."""
@@ -343,6 +367,8 @@ class SpaceWalker(Walker):
         self.op_cache: dict[tuple, Any] = {}
         self.eager: set[str] = set()      # repeat counts read inside their own body
         self.dg = Diagram()
+        self._reading: set[str] | None = None
+        self._read_paths: set[str] = set()
 
     # ---- entry ----------------------------------------------------------------------------
     def run(self) -> list[State]:
@@ -435,6 +461,10 @@ class SpaceWalker(Walker):
         d = self.decisions.get(path)
         if d is None:
             raise ArchTypeError(f"internal: no decision at '{path}'", span)
+        if self._reading is not None:
+            self._reading.add(path)
+        if path in st.tabs:
+            raise Need(d)
         if d.kind == "float" and not d.step:
             self.cont.append(d)
             return UNKNOWN
@@ -523,6 +553,8 @@ class SpaceWalker(Walker):
 
     def _fork(self, st: State, need: Need) -> list[State]:
         d = need.decision
+        if d.path in st.tabs:
+            return self._unfold(st, d)
         values = need.values if need.values is not None else d.domain_values()
         if values is None:  # pragma: no cover - continuous floats fork with explicit values
             values = (d.default,)
@@ -535,6 +567,75 @@ class SpaceWalker(Walker):
             kids.append(k)
         self.dg.decide(st.nid, d.path, {k.live[d.path]: k.nid for k in kids})
         return kids
+
+    def _unfold(self, st: State, d: Decision) -> list[State]:
+        """A tabulated decision is read again: one state per value, each with its counts."""
+        kids = []
+        for value, share, deltas, diffs in st.tabs[d.path]:
+            k = st.clone()
+            del k.tabs[d.path]
+            k.live[d.path] = value
+            ext = []
+            for (a, b, c, m, ch), dl, df in zip(k.ext, deltas, diffs):
+                for kv in df:
+                    ch = (kv[0], kv[1], ch)
+                ext.append((a + dl[0], b + dl[1], c + dl[2], m + dl[3], ch))
+            k.ext = ext
+            k.count = st.count * share
+            k.nid = self.dg.new()
+            kids.append(k)
+        self.dg.decide(st.nid, d.path, {k.live[d.path]: k.nid for k in kids})
+        return kids
+
+    def tabulate(self, states: list[State], paths: set[str]) -> list[State]:
+        """Alternatives of a shared decision that rejoined: states that differ only in its
+        value become one state with a table of per-value counts, so that the decision does
+        not multiply the states it stays alive through (a genotype shared by every cell).
+        Exact: a later read forks the table again (`_unfold`); a decision read no more is
+        folded, each extreme taking its best value."""
+        from fractions import Fraction
+
+        for path in paths:
+            if not self.alive(self.dec_reads.get(path), self.pos + 1):
+                continue  # read no more: settle merges these states anyway
+            groups: dict[tuple, list[State]] = {}
+            rest: list[State] = []
+            for st in states:
+                if path not in st.live:
+                    rest.append(st)
+                    continue
+                live = st.live
+                st.live = {k: v for k, v in live.items() if k != path}
+                key = st.key()
+                st.live = live
+                groups.setdefault(key, []).append(st)
+            out = rest
+            for group in groups.values():
+                values = [g.live[path] for g in group]
+                if len(group) < 2 or len(set(map(repr, values))) < len(values):
+                    out.extend(group)
+                    continue
+                base = group[0]
+                total = sum(g.count for g in group)
+                base_dicts = [chain_dict(e[4]) for e in base.ext]
+                entries = []
+                for g in group:
+                    deltas = tuple((e[0] - b[0], e[1] - b[1], e[2] - b[2], e[3] - b[3])
+                                   for e, b in zip(g.ext, base.ext))
+                    diffs = tuple(tuple((k, v) for k, v in chain_dict(e[4]).items()
+                                        if bd.get(k, _MISSING) != v)
+                                  for e, bd in zip(g.ext, base_dicts))
+                    entries.append((g.live[path], Fraction(g.count, total), deltas, diffs))
+                merged = base.clone()
+                del merged.live[path]
+                merged.tabs[path] = tuple(entries)
+                merged.count = total
+                merged.nid = self.dg.new()
+                for g in group:
+                    self.dg.seq(g.nid, merged.nid, _ZERO)
+                out.append(merged)
+            states = out
+        return states
 
     @staticmethod
     def _assign(st: State, path: str, value: Any) -> State:
@@ -549,6 +650,7 @@ class SpaceWalker(Walker):
                f.span.col if f.span else 0)
         self.fail_counts[key] = self.fail_counts.get(key, 0) + st.count
         if key not in self.failures and len(self.failures) < self.max_failures:
+            st = st.folded() if st.tabs else st
             # a repeat whose count is still open (lazy) must reach the copy that failed
             stack = st.lanes[0][1] if st.lanes is not None else st.stack
             for frame in stack:
@@ -563,8 +665,13 @@ class SpaceWalker(Walker):
                   where: str) -> dict[Any, list[State]]:
         """Split the states by a structural decision's value (forking as needed)."""
         parts: dict[Any, list[State]] = {}
-        for v, st in self.each(self.S, lambda st: (read(), st), where, span):
-            parts.setdefault(v, []).append(st)
+        saved, self._reading = self._reading, set()
+        try:
+            for v, st in self.each(self.S, lambda st: (read(), st), where, span):
+                parts.setdefault(v, []).append(st)
+            self._read_paths = self._reading
+        finally:
+            self._reading = saved
         return parts
 
     def walk_stmt(self, stmt: Any, seg: str, scope: Scope) -> None:
@@ -596,6 +703,9 @@ class SpaceWalker(Walker):
         for st in self.S:
             if st.live:
                 st.live = {k: v for k, v in st.live.items() if keep(dr, k)}
+            if st.tabs:
+                for k in [k for k in st.tabs if not keep(dr, k)]:
+                    st.fold(k)
             self.lanewise(st, release)
             key = st.key()
             other = merged.get(key)
@@ -690,6 +800,7 @@ class SpaceWalker(Walker):
             read()
         else:
             parts = self.partition(read, span, where)
+            read = self._read_paths
         out: list[State] = []
         rids = []
         for key, run in arms:
@@ -701,7 +812,7 @@ class SpaceWalker(Walker):
         self.close_regions(rids)
         for rest in parts.values():  # states no arm takes (an optional left out)
             out.extend(rest)
-        self.S = out
+        self.S = self.tabulate(out, read) if not self.trace and read else out
 
     def t_cur(self) -> Any:
         return None if self.trace else self._st().cur
@@ -1009,6 +1120,11 @@ class Diagram:
                 return None
 
 
+def _tab_key(tabs: dict[str, tuple]) -> tuple:
+    return tuple(sorted((path, tuple((repr(v), share, deltas) for v, share, deltas, _ in entries))
+                        for path, entries in tabs.items()))
+
+
 def _note(table: dict, key: Any, pos: int) -> None:
     reads = table.get(key)
     if reads is None:
@@ -1055,11 +1171,12 @@ def check_space(space: Space, *, cap: int = DEFAULT_CAP, verify: bool = True,
                                        hint=f.hint, count=w.fail_counts.get(key, 0)))
     report.failures.sort(key=lambda x: (x.span.path, x.span.line, x.span.col) if x.span
                          else ("", 0, 0))
+    final = [st.folded() if st.tabs else st for st in final]
     if final:
         total = final[0].clone()
         for st in final[1:]:
             total.absorb(st)
-        report.configs = total.count
+        report.configs = int(total.count)
         report.outputs = sorted({st.cur for st in final if st.cur is not None})
         for attr, i in (("min_params", MIN_P), ("max_params", MAX_P), ("min_macs", MIN_M),
                         ("max_macs", MAX_M), ("min_trainable", MIN_T),
