@@ -8,26 +8,68 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable
 
 from .source import Span, source_line
 
+#: widest excerpt line shown (a longer line is cut to a window around the caret)
+EXCERPT_WIDTH = 120
+#: most errors one render shows (then "... and K more")
+MAX_SHOWN_ERRORS = 50
+
+# C0 and C1 control characters (but tab and newline), DEL, and the bidirectional overrides
+# that make text display differently from what it is ("Trojan source")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                      "\u2066-\u2069]")
+
+
+def sanitize(text: str, keep_newlines: bool = True) -> str:
+    """User text made safe for a terminal or a log: control characters (ESC of an escape
+    sequence, BEL, CR, bidi overrides...) are shown as escapes such as \\x1b, never sent raw."""
+    out = _CONTROL.sub(_visible, text)
+    return out if keep_newlines else out.replace("\n", "\\n").replace("\t", "\\t")
+
+
+def _visible(m: "re.Match[str]") -> str:
+    c = ord(m.group())
+    return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+
 
 def excerpt(span: Span | None) -> list[str]:
-    """The source line of a span and a caret under it (nothing when the text is unknown)."""
+    """The source line of a span and a caret under it (nothing when the text is unknown).
+    Control characters are shown escaped; a long line is cut to EXCERPT_WIDTH characters
+    around the caret, with '…' where text was left out."""
     if span is None:
         return []
     text = source_line(span.path, span.line)
     if text is None:
         return []
     gutter = f"{span.line:>5} | "
-    start = len(text[: span.col - 1].expandtabs(4))
-    width = 1
-    if span.end_line == span.line and span.end_col:
-        width = max(1, span.end_col - span.col)
-    width = min(width, max(1, len(text.rstrip()) - start))
-    return [gutter + text.rstrip("\n").expandtabs(4),
-            " " * (len(gutter) - 2) + "| " + " " * start + "^" * width]
+    text = text.rstrip()
+    end = span.end_col if span.end_line == span.line and span.end_col else span.col + 1
+    head = text[: max(0, span.col - 1)]
+    under = text[max(0, span.col - 1): max(0, end - 1)]
+    # display cells: a tab is shown as 4 spaces, a control character as its escape
+    start = len(_shown(head))
+    shown = _shown(text)
+    width = min(max(1, len(_shown(under))), max(1, len(shown) - start))
+    if len(shown) > EXCERPT_WIDTH:
+        lo = max(0, min(start - EXCERPT_WIDTH // 3, len(shown) - EXCERPT_WIDTH))
+        hi = lo + EXCERPT_WIDTH
+        window = shown[lo:hi]
+        caret_at = start - lo
+        if lo > 0:
+            window, caret_at = "…" + window, caret_at + 1
+        if hi < len(shown):
+            window += "…"
+        width = min(width, max(1, hi - start))
+        shown, start = window, caret_at
+    return [gutter + shown, " " * (len(gutter) - 2) + "| " + " " * start + "^" * width]
+
+
+def _shown(text: str) -> str:
+    return sanitize(text).replace("\t", "    ")
 
 
 class ArchError(Exception):
@@ -50,11 +92,11 @@ class ArchError(Exception):
         return [self]
 
     def render(self) -> str:
-        where = f"{self.span}: " if self.span else ""
-        out = [f"{where}{self.kind}: {self.message}"]
+        where = f"{sanitize(str(self.span), False)}: " if self.span else ""
+        out = [f"{where}{self.kind}: {sanitize(self.message, False)}"]
         out.extend(excerpt(self.span))
         if self.hint:
-            out.append(f"  hint: {self.hint}")
+            out.append(f"  hint: {sanitize(self.hint, False)}")
         return "\n".join(out)
 
     def to_dict(self) -> dict[str, Any]:
@@ -65,6 +107,14 @@ class ArchError(Exception):
         if self.hint:
             d["hint"] = self.hint
         return d
+
+
+class ArchArgumentError(ArchError, TypeError):
+    """A Python API function called with an argument of the wrong type (a str where a Space
+    is expected, bytes for source text...). Both an ArchError and a TypeError."""
+
+    kind = "argument error"
+    code = "AS000"
 
 
 class ArchSyntaxError(ArchError):
@@ -120,8 +170,10 @@ class ArchErrors(ArchError):
         return list(self._errors)
 
     def render(self) -> str:
-        body = "\n\n".join(e.render() for e in self._errors)
         n = len(self._errors)
+        body = "\n\n".join(e.render() for e in self._errors[:MAX_SHOWN_ERRORS])
+        if n > MAX_SHOWN_ERRORS:
+            body += f"\n\n... and {n - MAX_SHOWN_ERRORS} more"
         return body + (f"\n\n{n} errors" if n > 1 else "")
 
     def to_dict(self) -> dict[str, Any]:
@@ -133,11 +185,15 @@ class ErrorSink:
 
     def __init__(self) -> None:
         self.items: list[ArchError] = []
+        self._seen: set[tuple] = set()  # kept, not rebuilt per add: 20,000 errors stay linear
 
     def add(self, error: ArchError) -> None:
         # two passes may find the same fault (the transformer, then the decision walk)
-        seen = {(e.message, e.span) for e in self.items}
-        self.items.extend(e for e in error.errors if (e.message, e.span) not in seen)
+        for e in error.errors:
+            key = (e.message, e.span)
+            if key not in self._seen:
+                self._seen.add(key)
+                self.items.append(e)
 
     def raise_if_any(self) -> None:
         if self.items:

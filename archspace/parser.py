@@ -11,10 +11,14 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from .errors import ArchErrors, ArchSyntaxError
-from .source import Span, remember_source
+from .source import MAX_FILE_BYTES, MAX_LINE_CHARS, Span, remember_source
 
 MAX_SYNTAX_ERRORS = 10
 MAX_RESYNCS = 100
+#: deepest nesting of brackets and braces (a real space nests fewer than 10)
+MAX_NESTING = 64
+#: deepest parse tree, chains like a + b + c counted as one level (every later stage recurses)
+MAX_TREE_DEPTH = 160
 
 # What the user should read instead of a terminal's name.
 _LABELS = {
@@ -109,36 +113,29 @@ def deepest_bracket(text: str) -> tuple[str, int, int] | None:
     return _scan_brackets(text)[1]
 
 
-def _scan_brackets(text: str) -> tuple[tuple[str, int, int] | None, tuple[str, int, int] | None]:
+# what the bracket scan looks at: comments and strings (skipped whole), brackets, newlines
+_SCAN = re.compile(r'#[^\n]*|"(?:[^"\\\n]|\\[^\n])*"?|[{}()\[\]\n]')
+_PAIRS = {"}": "{", ")": "(", "]": "["}
+
+
+def _scan_brackets(text: str, limit: int | None = None
+                   ) -> tuple[tuple[str, int, int] | None, tuple[str, int, int] | None]:
+    """(innermost bracket left open, first bracket opened at the greatest depth); with `limit`,
+    the second is the first bracket opened deeper than `limit` (None if there is none)."""
     stack: list[tuple[str, int, int]] = []
     deepest: tuple[str, int, int] | None = None
-    depth = 0
-    pairs = {"}": "{", ")": "(", "]": "["}
-    line, col, mode, escaped = 1, 0, "", False
-    for ch in text:
+    depth, line, line_start = 0, 1, 0
+    for m in _SCAN.finditer(text):
+        ch = m.group()
         if ch == "\n":
-            line, col, mode = line + 1, 0, ""
-            continue
-        col += 1
-        if mode == "comment":
-            continue
-        if mode == "string":
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                mode = ""
-            continue
-        if ch == "#":
-            mode = "comment"
-        elif ch == '"':
-            mode = "string"
+            line, line_start = line + 1, m.end()
         elif ch in "{([":
-            stack.append((ch, line, col))
-            if len(stack) > depth:
+            stack.append((ch, line, m.start() - line_start + 1))
+            if len(stack) > depth and (limit is None or len(stack) > limit):
                 depth, deepest = len(stack), stack[-1]
-        elif ch in pairs and stack and stack[-1][0] == pairs[ch]:
+                if limit is not None:
+                    break
+        elif ch in _PAIRS and stack and stack[-1][0] == _PAIRS[ch]:
             stack.pop()
     return (stack[-1] if stack else None), deepest
 
@@ -206,12 +203,63 @@ def _hint(parser: Lark, e: UnexpectedInput, expected: set[str], labels: list[str
     return "expected one of " + ", ".join(labels[:6]) + ", ..."
 
 
-def too_deep(text: str, path: str) -> ArchSyntaxError:
-    """The error for input whose nesting exhausts Python's recursion limit."""
-    where = deepest_bracket(text)
-    line, col = (where[1], where[2]) if where else (1, 1)
-    return ArchSyntaxError("input is nested too deeply", Span(path=path, line=line, col=col),
-                           "use `let` to name parts of a long expression")
+def too_deep(text: str, path: str, where: tuple[int, int] | None = None) -> ArchSyntaxError:
+    """The error for input nested deeper than the limits (or than Python's recursion limit)."""
+    if where is None:
+        b = deepest_bracket(text)
+        where = (b[1], b[2]) if b else (1, 1)
+    return ArchSyntaxError("input is nested too deeply", Span(path=path, line=where[0],
+                                                               col=where[1]),
+                           f"at most {MAX_NESTING} levels of brackets and blocks: name inner "
+                           "parts with `let` or a `block`")
+
+
+def check_size(text: str, path: str, lines: bool = True) -> None:
+    """Bounds that keep parsing fast: the whole text and (`lines`) every line."""
+    if len(text) > MAX_FILE_BYTES:
+        raise ArchSyntaxError(f"the source is too large ({len(text):,} characters; at most "
+                              f"{MAX_FILE_BYTES:,})", Span(path=path, line=1, col=1),
+                              "a space is a small text file")
+    if not lines or len(text) <= MAX_LINE_CHARS:
+        return
+    start, line = 0, 1
+    while True:
+        end = text.find("\n", start)
+        stop = len(text) if end < 0 else end
+        if stop - start > MAX_LINE_CHARS:
+            raise ArchSyntaxError(f"line {line} is too long ({stop - start:,} characters; at "
+                                  f"most {MAX_LINE_CHARS:,})",
+                                  Span(path=path, line=line, col=MAX_LINE_CHARS + 1),
+                                  "split it over several lines")
+        if end < 0:
+            return
+        start, line = end + 1, line + 1
+
+
+def check_nesting(text: str, path: str) -> None:
+    """Brackets and braces nested deeper than MAX_NESTING: an error at the first too deep."""
+    deeper = _scan_brackets(text, MAX_NESTING)[1]
+    if deeper is not None:
+        raise too_deep(text, path, (deeper[1], deeper[2]))
+
+
+_CHAINS = ("binop", "compare")
+
+
+def check_tree_depth(tree: Tree, path: str, text: str) -> None:
+    """A parse tree deeper than MAX_TREE_DEPTH (e.g. `- - - ... x`): an error where it gets too
+    deep. A chain `a + b + ... + z` is flat: its left-nested operators count as one level."""
+    stack: list[tuple[Tree, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_TREE_DEPTH:
+            meta = node.meta
+            where = (meta.line, meta.column) if not getattr(meta, "empty", True) else None
+            raise too_deep(text, path, where)
+        for i, child in enumerate(node.children):
+            if isinstance(child, Tree):
+                chain = i == 0 and node.data in _CHAINS and child.data in _CHAINS
+                stack.append((child, depth if chain else depth + 1))
 
 
 def _starts_line(e: UnexpectedInput, text: str) -> bool:
@@ -266,6 +314,9 @@ def parse_tree(text: str, path: str = "<string>") -> Tree:
         col = e.start - text.rfind("\n", 0, e.start)
         raise ArchSyntaxError(f"invalid character {text[e.start]!r}",
                               Span(path=path, line=line, col=col)) from None
+    check_size(text, path, lines=False)
+    check_nesting(text, path)
+    check_size(text, path)
     parser = get_parser()
     errors: list[ArchSyntaxError] = []
     last_stack: list = [None]
@@ -304,4 +355,5 @@ def parse_tree(text: str, path: str = "<string>") -> Tree:
     if errors:
         raise ArchErrors(errors) if len(errors) > 1 else errors[0]
     assert tree is not None
+    check_tree_depth(tree, path, text)
     return tree

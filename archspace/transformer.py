@@ -9,10 +9,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from lark import Token, Transformer, Tree, v_args
+from lark import Token, Tree, v_args
+from lark.exceptions import VisitError
+from lark.visitors import Transformer_NonRecursive
 
 from . import ir
-from .errors import ArchNameError, ArchSyntaxError, ArchTypeError, ErrorSink
+from .errors import ArchError, ArchNameError, ArchSyntaxError, ArchTypeError, ErrorSink
 from .ir import expr as E
 from .source import Span
 
@@ -43,6 +45,17 @@ def _unquote(tok: Token) -> tuple[str, str | None]:
     return "".join(out), bad
 
 
+#: largest integer literal (int64: what Keras Tuner, JSON readers and TensorFlow hold)
+MAX_INT = 2**63 - 1
+#: longest chain of operators that cannot be folded (a + b + ... : every stage after the parser
+#: walks it recursively)
+MAX_CHAIN = 100
+
+
+def _short(text: str, n: int = 24) -> str:
+    return text if len(text) <= n else text[:n] + "…"
+
+
 #: words that start a statement: a block named so could not be called
 STATEMENT_KEYWORDS = frozenset({"optional", "repeat", "choice", "parallel", "skip", "merge",
                                 "towers", "from", "output", "let", "param", "shared"})
@@ -52,11 +65,15 @@ EXPRESSION_KEYWORDS = frozenset({"int", "float", "choice", "bool", "fixed", "in"
 
 
 @v_args(meta=True)
-class ToIR(Transformer):
+class ToIR(Transformer_NonRecursive):
+    """Non-recursive: a long chain `1 + 1 + ... + 1` is a deep tree, but not deep input."""
+
     def __init__(self, path: str, sink: ErrorSink):
         super().__init__(visit_tokens=False)
         self.path = path
         self.sink = sink
+        self._chain: dict[int, int] = {}   # id(BinOp) -> length of its left chain
+        self._keep: list = []               # keeps those ids alive while transforming
 
     def _span(self, meta) -> Span | None:
         return Span.from_meta(meta, self.path)
@@ -133,7 +150,15 @@ class ToIR(Transformer):
         return ("task", task, meta)
 
     def shape(self, meta, c):
-        return tuple(int(v) for v in str(c[0]).split("x"))
+        return self._dims(meta, c[0])
+
+    def _dims(self, meta, tok) -> tuple[int, ...]:
+        parts = str(tok).split("x")
+        if any(len(v) > 18 for v in parts):
+            self._err(f"the size {_short(str(tok))} is too large", meta,
+                      f"each number is at most {MAX_INT:,}")
+            return tuple(1 for _ in parts)
+        return tuple(int(v) for v in parts)
 
     def network(self, meta, c):
         return ("network", c[0], meta)
@@ -385,10 +410,34 @@ class ToIR(Transformer):
         return E.KwArg(name=_str(c[0]), value=c[1], span=self._span(meta))
 
     def compare(self, meta, c):
-        return E.BinOp(op=str(c[1]), left=c[0], right=c[2], span=self._span(meta))
+        return self._binop(meta, c)
 
     def binop(self, meta, c):
-        return E.BinOp(op=str(c[1]), left=c[0], right=c[2], span=self._span(meta))
+        left, op, right = c[0], str(c[1]), c[2]
+        if (op in ("+", "-", "*") and isinstance(left, E.Num) and isinstance(right, E.Num)
+                and type(left.value) is type(right.value)):
+            # fold literals (as evaluation would, left to right) so that `1 + 1 + ... + 1`
+            # is one number, not a tree hundreds of levels deep
+            value = {"+": left.value + right.value, "-": left.value - right.value,
+                     "*": left.value * right.value}[op]
+            if isinstance(value, int) and abs(value) <= MAX_INT or \
+                    isinstance(value, float) and math.isfinite(value):
+                return E.Num(value=value, span=self._span(meta))
+        return self._binop(meta, c)
+
+    def _binop(self, meta, c):
+        node = E.BinOp(op=str(c[1]), left=c[0], right=c[2], span=self._span(meta))
+        n = self._chain.get(id(c[0]), 0) + 1
+        if n > MAX_CHAIN:
+            if n == MAX_CHAIN + 1:
+                self.sink.add(ArchSyntaxError(
+                    f"expression too long: more than {MAX_CHAIN} operators in a row",
+                    Span.from_token(c[1], self.path), "name parts of it with `let`"))
+            node = node.model_copy(update={"left": E.Num(value=0)})  # stop the depth here
+            n = 1
+        self._chain[id(node)] = n
+        self._keep.append(node)
+        return node
 
     def neg(self, meta, c):
         operand = c[1]
@@ -397,12 +446,19 @@ class ToIR(Transformer):
         return E.Neg(operand=operand, span=self._span(meta))
 
     def int_lit(self, meta, c):
-        return E.Num(value=int(c[0]), span=self._span(meta))
+        text = str(c[0])
+        value = int(text) if len(text) < 20 else MAX_INT + 1  # int() of 5,000 digits raises
+        if value > MAX_INT:
+            self._err(f"the number {_short(text)} is too large", meta,
+                      f"an integer is at most {MAX_INT:,}")
+            value = 0
+        return E.Num(value=value, span=self._span(meta))
 
     def float_lit(self, meta, c):
         value = float(c[0])
         if not math.isfinite(value):  # 1e999: no such float (and JSON has no infinity)
-            self._err(f"the number {c[0]} is too large", meta, "a float is at most about 1.8e308")
+            self._err(f"the number {_short(str(c[0]))} is too large", meta,
+                      "a float is at most about 1.8e308")
             value = 0.0
         return E.Num(value=value, span=self._span(meta))
 
@@ -416,7 +472,7 @@ class ToIR(Transformer):
         return E.BoolLit(value=False, span=self._span(meta))
 
     def dims_lit(self, meta, c):
-        return E.Dims(values=tuple(int(v) for v in str(c[0]).split("x")), span=self._span(meta))
+        return E.Dims(values=self._dims(meta, c[0]), span=self._span(meta))
 
     def name(self, meta, c):
         return E.Name(name=_str(c[0]), span=self._span(meta))
@@ -448,4 +504,13 @@ class ToIR(Transformer):
 
 
 def to_ir(tree: Tree, path: str, sink: ErrorSink) -> ir.Space:
-    return ToIR(path, sink).transform(tree)
+    try:
+        return ToIR(path, sink).transform(tree)
+    except VisitError as e:
+        # a rule method failed: report it at its place, as an ArchError (never a VisitError)
+        if isinstance(e.orig_exc, ArchError):
+            raise e.orig_exc from None
+        meta = getattr(e.obj, "meta", None)
+        span = Span.from_meta(meta, path) if meta is not None else None
+        raise ArchSyntaxError(f"cannot read this {str(e.rule).replace('_', ' ')}: "
+                              f"{e.orig_exc}", span) from None

@@ -191,18 +191,11 @@ def load_for_lint(path: str | Path) -> tuple[Space | None, list[ArchError], str]
     first batch: (space or None when it does not parse, errors, display path)."""
     from .. import loader
 
-    p = Path(path)
-    display = loader._display(p)
-    text = p.read_text(encoding="utf-8")
-    sink = ErrorSink()
-    try:
-        space = loader._load_text(text, display, p.resolve().parent, sink, stack=())
+    display = loader._display(Path(path))
+    try:  # reads only regular UTF-8 files; imports stay inside the allowed folders
+        space, sink, display, _ = loader.load_collecting(path)
     except ArchError as e:
         return None, e.errors, display
-    except RecursionError:
-        from ..parser import too_deep
-
-        return None, [too_deep(text, display)], display
     if not any(isinstance(e, (ArchImportError, ArchSyntaxError)) for e in sink.items):
         try:
             loader._check(space, sink)

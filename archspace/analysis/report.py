@@ -6,13 +6,15 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from ..errors import excerpt
+from ..errors import excerpt, sanitize
 from .findings import RULES, Finding
 
 if TYPE_CHECKING:  # pragma: no cover
     from .lint import LintReport
 
 FORMATS = ("text", "json", "github", "sarif")
+#: most findings the text and github formats show (json and sarif list every one)
+MAX_SHOWN_FINDINGS = 200
 SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
@@ -27,15 +29,22 @@ def _where(f: Finding) -> str:
 
 
 def text_one(f: Finding) -> str:
-    out = [f"{_where(f)}: {f.severity}: {f.code} {f.message}"]
+    # user text (paths, names, strings in messages) with control characters made visible
+    out = [sanitize(f"{_where(f)}: {f.severity}: {f.code} {f.message}", False)]
     out.extend(excerpt(f.span))
     if f.hint:
-        out.append(f"  hint: {f.hint}")
+        out.append(f"  hint: {sanitize(f.hint, False)}")
     return "\n".join(out)
 
 
+def _more(n: int) -> str:
+    return f"... and {n} more (--format json lists them all)"
+
+
 def text(report: "LintReport") -> str:
-    parts = [text_one(f) for f in report.findings]
+    parts = [text_one(f) for f in report.findings[:MAX_SHOWN_FINDINGS]]
+    if len(report.findings) > MAX_SHOWN_FINDINGS:
+        parts.append(_more(len(report.findings) - MAX_SHOWN_FINDINGS))
     n_files = len(report.files)
     files = f"{n_files} file{'s' if n_files != 1 else ''}"
     if not report.findings:
@@ -55,6 +64,7 @@ def as_json(report: "LintReport") -> str:
 
 def _gh_escape(s: str, prop: bool = False) -> str:
     s = s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    s = sanitize(s)
     if prop:
         s = s.replace(":", "%3A").replace(",", "%2C")
     return s
@@ -64,7 +74,7 @@ def github(report: "LintReport") -> str:
     """GitHub Actions workflow commands: annotations on the changed files."""
     kind = {"error": "error", "warning": "warning", "info": "notice"}
     lines = []
-    for f in report.findings:
+    for f in report.findings[:MAX_SHOWN_FINDINGS]:
         props = [f"file={_gh_escape(f.path, True)}", f"line={f.line}", f"col={f.col}"]
         if f.span is not None and f.span.end_line:
             props.append(f"endLine={f.span.end_line}")
@@ -73,6 +83,8 @@ def github(report: "LintReport") -> str:
         props.append(f"title={_gh_escape(f'{f.code} {f.rule}', True)}")
         msg = f.message + (f"\nhint: {f.hint}" if f.hint else "")
         lines.append(f"::{kind[f.severity]} {','.join(props)}::{_gh_escape(msg)}")
+    if len(report.findings) > MAX_SHOWN_FINDINGS:
+        lines.append(_more(len(report.findings) - MAX_SHOWN_FINDINGS))
     return "\n".join(lines)
 
 

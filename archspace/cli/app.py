@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
@@ -34,8 +34,36 @@ def _print_version(value: bool) -> None:
 @app.callback()
 def _root(debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks on errors."),
           version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
-                                       help="Print the version and exit.")):
+                                       help="Print the version and exit."),
+          import_path: Optional[List[str]] = typer.Option(
+              None, "--import-path", metavar="DIR",
+              help="A folder `import` may also read from (repeatable; lint, show, compile, "
+                   "search and train take it too, after the command). Imports never leave "
+                   "the file's own folder tree, these folders and the bundled spaces/.")):
     state["debug"] = debug
+
+
+def _take_import_path(args: list[str]) -> tuple[list[str], list[str]]:
+    """--import-path DIR (or =DIR) anywhere on the command line: it applies to every command
+    that reads .arch files, so it is taken out here rather than declared by each command."""
+    rest, dirs, i = [], [], 0
+    while i < len(args):
+        a = args[i]
+        if a == "--":
+            rest.extend(args[i:])
+            break
+        if a == "--import-path":
+            if i + 1 >= len(args):
+                raise typer.BadParameter("--import-path needs a folder", param_hint="--import-path")
+            dirs.append(args[i + 1])
+            i += 2
+            continue
+        if a.startswith("--import-path="):
+            dirs.append(a.partition("=")[2])
+        else:
+            rest.append(a)
+        i += 1
+    return rest, dirs
 
 
 def _register() -> None:
@@ -52,13 +80,17 @@ def _register() -> None:
 def main(argv: Optional[list[str]] = None) -> int:
     """Entry point: run the app inside the error boundary."""
     from ..errors import ArchError
+    from ..loader import import_path
 
     _register()
     args = list(sys.argv[1:] if argv is None else argv)
     state["debug"] = "--debug" in args
     try:
-        # without standalone mode click *returns* the code of a typer.Exit raised in a command
-        rc = app(args=args, standalone_mode=False)
+        args, dirs = _take_import_path(args)
+        with import_path(dirs):
+            # without standalone mode click *returns* the code of a typer.Exit raised in a
+            # command
+            rc = app(args=args, standalone_mode=False)
     except ArchError as e:
         if state["debug"]:
             raise
@@ -71,6 +103,17 @@ def main(argv: Optional[list[str]] = None) -> int:
         return 130
     except typer.Abort:
         return 130
+    except RecursionError:  # a later stage met nesting the parser's limits let through
+        if state["debug"]:
+            raise
+        console.err.print("[bold red]error:[/] the space is nested too deeply to analyse "
+                          "(blocks calling blocks, or long expressions)")
+        return EXIT_BAD_INPUT
+    except MemoryError:
+        if state["debug"]:
+            raise
+        console.err.print("[bold red]error:[/] out of memory: the space is too large to analyse")
+        return EXIT_BAD_INPUT
     except Exception as e:  # usage errors and anything unexpected
         from ..blocks import UnknownOpError
 
@@ -85,7 +128,9 @@ def main(argv: Optional[list[str]] = None) -> int:
             return EXIT_OK if code == 0 else EXIT_BAD_INPUT
         if state["debug"]:
             raise
-        console.err.print(f"[bold red]error:[/] {type(e).__name__}: {console._escape(str(e))}")
+        text = str(e).strip().partition("\n")[0]  # one line, of bounded length
+        text = text if len(text) <= 300 else text[:300] + "…"
+        console.err.print(f"[bold red]error:[/] {type(e).__name__}: {console._escape(text)}")
         console.err.print("run again with --debug for the traceback")
         return EXIT_BAD_INPUT if isinstance(e, (OSError, ValueError, KeyError)) else 3
     return rc if isinstance(rc, int) and not isinstance(rc, bool) else EXIT_OK
@@ -109,6 +154,9 @@ def load(path: str, inputs: list[str] | None = None, classes: int | None = None)
             over_in[name] = tuple(int(d) for d in dims.lower().split("x"))
         except ValueError:
             raise ArchError(f"--input {spec}: expected NAME=HxWxC, e.g. image=224x224x3") from None
+        if min(over_in[name]) < 1:       # a 0 or negative size fails deep inside the analysis
+            raise ArchError(f"--input {spec}: every size must be at least 1, e.g. "
+                            "image=224x224x3")
     over_out = {}
     if classes is not None:
         if not space.outputs:

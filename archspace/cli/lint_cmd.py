@@ -54,9 +54,13 @@ def lint_cmd(
     if not files:
         raise typer.BadParameter("give at least one .arch file (or --rules)",
                                  param_hint="FILES")
-    missing = [f for f in files if not Path(f).is_file()]
+    missing = [f for f in files if not Path(f).exists()]
     if missing:
         console.err.print(f"[bold red]error:[/] no such file: {console._escape(', '.join(missing))}")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    odd = [f for f in files if not Path(f).is_file()]  # checked before reading: a FIFO blocks
+    if odd:
+        console.err.print(f"[bold red]error:[/] not a regular file: {console._escape(', '.join(odd))}")
         raise typer.Exit(EXIT_BAD_INPUT)
     try:
         LintOptions(select=_codes(select) or None, ignore=_codes(ignore))

@@ -31,7 +31,7 @@ def search_(
     constraint: Optional[List[str]] = typer.Option(None, "--constraint", help="Repeatable: 'bytes <= 8M', 'macs < 50M'."),
     batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Examples per step (default: the space's, else 32)."),
     population: Optional[int] = typer.Option(None, "--population", help="Population of evolutionary strategies (default 20)."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Delete the run directory and start again."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Empty the run directory and start again (only a folder an archspace search created: one with its .archspace-run marker)."),
     tensorboard: bool = typer.Option(True, "--tensorboard/--no-tensorboard", help="TensorBoard logs per trial (with HParams)."),
     max_memory_growth: str = typer.Option("2G", "--max-memory-growth", help="Restart the process (and resume) between trials once it has grown by this much; TensorFlow keeps every traced graph. 0 = never."),
     input: Optional[List[str]] = typer.Option(None, "--input", help="Override an input shape, NAME=HxWxC."),
@@ -59,7 +59,11 @@ def search_(
         listener.close()
     if result.restart:
         _reexec()
-    if result.trials and not result.completed:
+    if not result.trials:
+        console.err.print("no trial was trained: every proposal was screened out (see "
+                          f"{console._escape(str(result.out / 'skipped.jsonl'))})")
+        raise typer.Exit(EXIT_FINDINGS)
+    if not result.completed:
         raise typer.Exit(EXIT_FINDINGS)
 
 
@@ -90,8 +94,10 @@ def train_(
     out: str = typer.Option("model.keras", "--out", "-o", help="Where to save the trained model (.keras)."),
     input: Optional[List[str]] = typer.Option(None, "--input", help="Override an input shape, NAME=HxWxC."),
     classes: Optional[int] = typer.Option(None, "--classes", help="Override the output size."),
+    force: bool = typer.Option(False, "--force", help="Train a configuration made for another space or another version of this one (its config.json's space name or space_hash differs)."),
 ):
-    """Retrain one architecture (the best of a search, say) and save it."""
+    """Retrain one architecture (the best of a search, say) and save it. A config.json from a
+    search is tied to its space: another space, or an edited one, is refused unless --force."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from ..errors import ArchError
 
@@ -103,7 +109,7 @@ def train_(
     listener = RichListener()
     try:
         res = train(space, config, data, epochs=epochs, batch_size=batch_size,
-                    fraction=fraction, seed=seed, out=out, listener=listener)
+                    fraction=fraction, seed=seed, out=out, listener=listener, force=force)
     finally:
         listener.close()
     m = res["metrics"]

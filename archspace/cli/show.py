@@ -62,7 +62,8 @@ def show(
         console.write_text(json.dumps(data, indent=2, default=str), None)
         return
     title = space.name or file
-    console.out.print(f"[bold]{title}[/]" + (f" - {space.description}" if space.description else ""))
+    desc = f" - {console._escape(space.description)}" if space.description else ""
+    console.out.print(f"[bold]{console._escape(title)}[/]" + desc)  # user text: no markup
     rows = [[i.name, "x".join(map(str, i.shape))] for i in space.inputs]
     if rows:
         console.out.print(console.table("inputs", ["name", "shape"], rows))

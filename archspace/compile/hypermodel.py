@@ -1,9 +1,18 @@
 """A space as a `keras_tuner.HyperModel`: every decision becomes a Keras Tuner hyperparameter
 named by its IR path, declared lazily as the build walks the template.
 
+This is the only Keras Tuner encoding of a space: `to_hypermodel` returns it to users and
+`archspace search` drives the same class (its oracles get `declare_hyperparameters`, each trial
+reads its decisions through `graph(hp)`).
+
 `build(hp)` runs `build_graph(space, source=...)`: the graph builder asks for a decision only
 where the chosen configuration reaches it, so a decision that is inactive in this trial is
 never declared (and never sampled into the trial's values by this build).
+
+Declaration (`declare`, one function for the lazy build and the whole-space declaration):
+bool -> `Boolean`; int -> `Int`; float -> `Float` (step, log sampling); choice -> `Choice`; a
+domain of one value -> `Fixed`. Keras Tuner wants one type per Choice: a mix of ints and floats
+goes as floats, any other mix as strings; `decode` / `coerce` map values back.
 
 Conditions. Each decision's `when` (a disjunction of conjunctions of `Cond(path, values)`) is
 mapped onto Keras Tuner's `conditional_scope`s, which can only express one conjunction
@@ -11,25 +20,29 @@ mapped onto Keras Tuner's `conditional_scope`s, which can only express one conju
 - a single conjunction: one nested `conditional_scope(parent, values)` per Cond, parents
   first, so the oracle knows exactly when the hyperparameter is active;
 - several alternatives (a `param` used in more than one optional place, e.g. a squeeze ratio
-  shared by two optional SE blocks): Keras Tuner has no "or", so the hyperparameter is declared
-  under only the conditions that every alternative implies (for a path that all alternatives
-  test, the union of the values they allow) -- often none. The oracle then considers it active
-  in some trials where the network does not read it; it still samples and records a value
-  there, harmlessly. Declaring it under one alternative instead would be wrong: Keras Tuner
-  would return None for it in trials where another alternative makes it active.
+  shared by two optional SE blocks; U-Net's drop rate, read by the bottom block at whichever
+  depth it is): Keras Tuner has no "or", so the hyperparameter is declared under only the
+  conditions that every alternative implies: for a path that all alternatives test, the union
+  of the values they allow (U-Net: `level2 in {down, bottom}`) -- often none. The oracle then
+  considers it active in some trials where the network does not read it; it still samples and
+  records a value there, harmlessly (`canonical` drops it). Declaring it under one alternative
+  instead would be wrong: Keras Tuner would return None for it in trials where another
+  alternative makes it active.
+- Keras Tuner opens a scope only on a parent declared under exactly the scopes already open;
+  a condition on any other parent is dropped (the scopes stay a necessary condition).
 A hyperparameter is identified by name *and* conditions, so the conditions are computed once
-per decision from the decision list, never from where the walk happens to be.
+per decision from the decision list (`kt_conditions`), never from where the walk happens to be.
 
-`declare_hyperparameters` declares the whole space up front (parents first), so oracles that
-enumerate or model the space (GridSearch, BayesianOptimization) see every decision from the
-first trial on.
+`declare_hyperparameters` (Keras Tuner's own hook) declares the whole space up front (parents
+first), so oracles that enumerate or model the space (GridSearch, BayesianOptimization) see
+every decision from the first trial on.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import keras_tuner as kt
 
@@ -107,6 +120,66 @@ def _to_kt(mode: str | None, v: Any) -> Any:
     return float(v) if mode == "float" else str(v) if mode == "str" else v
 
 
+def _single(d: Decision) -> bool:
+    """A domain of one value (declared `Fixed`: a Float or Int range of width 0 would divide
+    by zero in Keras Tuner's Bayesian oracle)."""
+    if d.kind in ("int", "float"):
+        return d.lo == d.hi
+    return d.kind == "choice" and len(d.values or ()) == 1
+
+
+def declare(hp: kt.HyperParameters, d: Decision, scopes: tuple[KTCond, ...] = ()) -> Any:
+    """Declare (or look up) decision `d` in `hp` under the conditional `scopes` (outermost
+    first: `kt_conditions(...)[d.path]`); return Keras Tuner's value for it (encoded, see
+    `decode`), or None when Keras Tuner holds it inactive. The one declaration of a decision:
+    the HyperModel's lazy build and the whole-space declaration both come here."""
+    with contextlib.ExitStack() as stack:
+        for parent, values in scopes:
+            stack.enter_context(hp.conditional_scope(parent, list(values)))
+        if d.kind == "bool":
+            return hp.Boolean(d.path, default=bool(d.default))
+        mode = _choice_mode(d)
+        if _single(d):
+            v = d.lo if d.kind != "choice" else (d.values or (d.default,))[0]
+            return hp.Fixed(d.path, _to_kt(mode, int(v) if d.kind == "int" else
+                                           float(v) if d.kind == "float" else v))
+        if d.kind == "int":
+            return hp.Int(d.path, min_value=int(d.lo), max_value=int(d.hi),
+                          step=int(d.step or 1), default=int(d.default))
+        if d.kind == "float":
+            return hp.Float(d.path, min_value=float(d.lo), max_value=float(d.hi),
+                            step=float(d.step) if d.step else None,
+                            sampling="log" if d.log else "linear", default=float(d.default))
+        return hp.Choice(d.path, [_to_kt(mode, x) for x in d.values or ()],
+                         default=_to_kt(mode, d.default))
+
+
+def encode(d: Decision, v: Any) -> Any:
+    """A decision value as Keras Tuner holds it (the inverse of `decode`)."""
+    return _to_kt(_choice_mode(d), _kt_value(v))
+
+
+def decode(d: Decision, v: Any) -> Any:
+    """A value from Keras Tuner as the decision's own value, as far as it can be mapped (plain
+    Python; a mixed-type choice's text or float back to the choice's value; ints from floats,
+    floats clamped to their range); `coerce` also checks it."""
+    v = _kt_value(v)
+    if d.kind == "int" and isinstance(v, float) and math.isfinite(v):
+        v = int(round(v))
+    if d.kind == "float" and not d.step and isinstance(v, (int, float)) and \
+            not isinstance(v, bool):
+        v = min(max(float(v), float(d.lo)), float(d.hi))
+    if d.kind == "choice" and _choice_mode(d) == "str" and isinstance(v, str):
+        v = next((x for x in d.values or () if str(x) == v), v)
+    if d.kind == "choice" and isinstance(v, float):
+        for c in d.values or ():
+            if isinstance(c, (int, float)) and not isinstance(c, bool) and \
+                    math.isclose(c, v, rel_tol=1e-12, abs_tol=0.0):
+                v = c
+                break
+    return v
+
+
 class ArchHyperModel(kt.HyperModel):
     """Keras Tuner HyperModel over an archspace `Space` (see the module docstring)."""
 
@@ -115,46 +188,39 @@ class ArchHyperModel(kt.HyperModel):
         self.space = space
         self.compile = compile
         self.decisions = decisions_of(space)
+        self.by_path = self.decisions.by_path()
         self.conditions = kt_conditions(self.decisions)
         #: the layer graph of the latest build (for reports: params, MACs, configuration)
         self.last_graph = None
 
     # ---- declaring ---------------------------------------------------------------------------
     def declare(self, hp: kt.HyperParameters, d: Decision) -> Any:
-        """Declare (or look up) `d` in `hp` under its conditions; return its value, or None
-        when Keras Tuner considers it inactive."""
-        with contextlib.ExitStack() as scopes:
-            for parent, values in self.conditions[d.path]:
-                scopes.enter_context(hp.conditional_scope(parent, list(values)))
-            return self._declare_one(hp, d)
-
-    @staticmethod
-    def _declare_one(hp: kt.HyperParameters, d: Decision) -> Any:
-        if d.kind == "bool":
-            return hp.Boolean(d.path, default=bool(d.default))
-        if d.kind == "int":
-            return hp.Int(d.path, min_value=int(d.lo), max_value=int(d.hi),
-                          step=int(d.step or 1), default=int(d.default))
-        if d.kind == "float":
-            return hp.Float(d.path, min_value=float(d.lo), max_value=float(d.hi),
-                            step=float(d.step) if d.step else None,
-                            sampling="log" if d.log else "linear", default=float(d.default))
-        mode = _choice_mode(d)
-        v = hp.Choice(d.path, [_to_kt(mode, x) for x in d.values or ()],
-                      default=_to_kt(mode, d.default))
-        if mode == "str" and v is not None:
-            v = next((x for x in d.values or () if str(x) == v), v)
-        return v
+        """Declare (or look up) `d` in `hp` under its conditions; return its value (encoded),
+        or None when Keras Tuner considers it inactive."""
+        return declare(hp, d, self.conditions[d.path])
 
     def declare_hyperparameters(self, hp: kt.HyperParameters) -> None:
         for d in self.decisions:
             if d.when:  # `()`: never active (an unused param)
                 self.declare(hp, d)
 
+    # ---- values ------------------------------------------------------------------------------
+    def decode(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Keras Tuner values (a trial's, an oracle's proposal) -> decision values, for the
+        decisions of this space only (`tuner/epochs` and the like are left out). Values of
+        decisions the configuration does not use are kept: `archspace.canonical` drops them."""
+        return {k: decode(self.by_path[k], v) for k, v in values.items() if k in self.by_path}
+
+    def encode(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        """Decision values -> the values Keras Tuner holds (for oracles that propose
+        configurations: grid, pymoo); other keys are kept as they are."""
+        return {k: encode(self.by_path[k], v) if k in self.by_path else v
+                for k, v in config.items()}
+
     def source(self, hp: kt.HyperParameters) -> Callable[[Decision], Any]:
         """The graph builder's decision source for one build: declare, then read."""
         declared: set[str] = set()
-        by_path = self.decisions.by_path()
+        by_path = self.by_path
 
         def ensure(d: Decision) -> Any:
             for parent, _ in self.conditions[d.path]:
@@ -224,18 +290,9 @@ def _is_array(x: Any) -> bool:
 
 def coerce(d: Decision, v: Any) -> Any:
     """A value from Keras Tuner as the decision's own representative (plain Python, snapped
-    to the domain: mixed-type choices come back as floats, floats drift by rounding)."""
-    v = _kt_value(v)
-    if d.kind == "int" and isinstance(v, float):
-        v = int(round(v))
-    if d.kind == "float" and not d.step and isinstance(v, (int, float)):
-        v = min(max(float(v), float(d.lo)), float(d.hi))
-    if d.kind == "choice" and isinstance(v, float):
-        for c in d.values or ():
-            if isinstance(c, (int, float)) and not isinstance(c, bool) and \
-                    math.isclose(c, v, rel_tol=1e-12, abs_tol=0.0):
-                v = c
-                break
+    to the domain: mixed-type choices come back as text or floats, floats drift by rounding);
+    ConfigError when it is outside the decision's domain."""
+    v = decode(d, v)
     if not d.contains(v):
         raise ConfigError(f"Keras Tuner gave {d.path} = {v!r}, outside its domain "
                           f"{d.domain_str()}")

@@ -78,7 +78,13 @@ def to_keras(space: Space, config: Mapping[str, Any] | None = None, *, compile: 
     `config` is None), compiled with the configuration's `train { }` settings unless
     compile=False.
 
-    Raises ArchError for an invalid configuration or one whose shapes do not fit."""
+    Raises ArchError for an invalid configuration or one whose shapes do not fit, and
+    ArchArgumentError (also a TypeError) for a `space` that is not a Space (a file name, say)
+    or a `config` that is not a dict."""
+    from .. import _check_config, _check_space
+
+    _check_space("to_keras", space)
+    _check_config("to_keras", config)
     graph = build_graph(space, config)
     model = build_model(graph, name or space.name)
     if compile:

@@ -109,6 +109,11 @@ def train_settings(space: Space, values: Mapping[str, Any] | None = None) -> Tra
     for k in names - set(kw):
         if k in TRAIN_KEYS:
             kw[k] = TRAIN_KEYS[k][0]
+    for k in ("batch_size", "epochs"):   # 0 would silently mean Keras' default
+        v = kw.get(k)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or v < 1):
+            span = next((s.span for s in space.train if s.key == k), None)
+            raise ArchTypeError(f"train setting '{k}' must be at least 1, got {v!r}", span)
     return TrainSettings(**kw, extra={k: v for k, v in got.items() if k not in names})
 
 

@@ -130,6 +130,9 @@ def read_image(item: Union[Item, str, os.PathLike]) -> np.ndarray:
         raise UnreadableImage(f"cannot read the file: {e.strerror or e}") from None
     if not data:
         raise UnreadableImage("empty file")
+    _check_size(data)
+    # formats Pillow cannot size are left to OpenCV: cap it too (read when cv2 first loads)
+    os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(_max_pixels() or 1 << 30))
     import cv2
 
     rgb = None
@@ -150,6 +153,52 @@ def read_image(item: Union[Item, str, os.PathLike]) -> np.ndarray:
     if rgb.shape[0] < 8 or rgb.shape[1] < 8:
         raise UnreadableImage(f"image too small ({rgb.shape[1]}x{rgb.shape[0]} pixels)")
     return np.ascontiguousarray(rgb)
+
+
+def _max_pixels() -> Optional[int]:
+    try:
+        from PIL import Image
+    except ImportError:
+        return None
+    return Image.MAX_IMAGE_PIXELS       # Pillow's (89M by default); None when a user lifted it
+
+
+def open_image(fp):
+    """Open an image with Pillow, which reads only its header, and refuse it when its pixel
+    count is over Pillow's limit: a decompression bomb (a few KB that decode to gigabytes) is
+    turned away before anything is decoded. Raises UnreadableImage for a bomb; Pillow's own
+    errors for a file it cannot identify."""
+    import warnings
+
+    from PIL import Image
+
+    limit = _max_pixels()
+    with warnings.catch_warnings():
+        # between the limit and twice it Pillow only warns: refused below instead
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            im = Image.open(fp)
+        except Image.DecompressionBombError:
+            raise UnreadableImage(f"image too large: over {2 * (limit or 0):,} pixels "
+                                  "(a decompression bomb?)") from None
+    w, h = im.size
+    if limit and w * h > limit:
+        im.close()
+        raise UnreadableImage(f"image too large: {w}x{h} pixels, over the limit of {limit:,} "
+                              "(a decompression bomb?)")
+    return im
+
+
+def _check_size(data: bytes) -> None:
+    """UnreadableImage for a bomb; nothing when the size is fine or Pillow cannot tell."""
+    import io
+
+    try:
+        open_image(io.BytesIO(data)).close()
+    except UnreadableImage:
+        raise
+    except Exception:  # noqa: BLE001, S110 - not Pillow's format: the decoders below say more
+        pass
 
 
 def _read_with_pillow(path: Path) -> Optional[np.ndarray]:

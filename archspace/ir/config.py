@@ -2,7 +2,8 @@
 
 The canonical form keeps only active decisions, fills defaults, uses each domain's own
 representative of a value and orders keys as the decision list does; its hash therefore names
-one architecture (plus training settings) whatever inactive values were given.
+one architecture (plus training settings) whatever inactive values were given. The hash covers
+the space's content too (`space_hash`): an edited space gives its configurations new hashes.
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ from typing import Any, Mapping
 from ..errors import ConfigError
 from .decisions import Decision, DecisionList, decisions_of
 from .space import Space
+
+
+#: problems a configuration check reports before it summarises the rest ("and N more")
+MAX_REPORTED = 10
 
 
 def _json_value(v: Any) -> Any:
@@ -35,12 +40,13 @@ def canonical(space: Space, values: Mapping[str, Any] | None = None, *,
     dl = decisions_of(space)
     known = dl.by_path()
     problems = []
-    for path in values:
-        if path not in known:
-            from ..blocks.base import suggest
+    unknown = [path for path in values if path not in known]
+    for path in unknown[:MAX_REPORTED]:   # suggest() per path is slow on a huge file
+        from ..blocks.base import suggest
 
-            problems.append(ConfigError(f"unknown decision '{path}'" + suggest(path, known),
-                                        hint="`archspace show FILE` lists every decision"))
+        problems.append(ConfigError(f"unknown decision '{path}'" + suggest(path, known),
+                                    hint="`archspace show FILE` lists every decision"))
+    hidden = len(unknown) - len(problems)
     out: dict[str, Any] = {}
     for d in dl.decisions:
         if not d.active(out):
@@ -53,6 +59,9 @@ def canonical(space: Space, values: Mapping[str, Any] | None = None, *,
             problems.append(ConfigError(f"{d.path} = {v!r} is outside its domain {d.domain_str()}"))
             v = d.default
         out[d.path] = d.normalize(v)
+    more = hidden + max(0, len(problems) - MAX_REPORTED)
+    if more:   # a huge file must not print a huge report
+        problems = problems[:MAX_REPORTED] + [ConfigError(f"... and {more} more problem(s)")]
     if problems:
         from ..errors import ArchErrors
 
@@ -96,21 +105,72 @@ def config_hash(space: Space, values: Mapping[str, Any] | None = None, *,
     cfg = canonical(space, values)
     if architecture_only:
         cfg = {k: v for k, v in cfg.items() if not k.startswith(("train/", "search/"))}
-    payload = json.dumps({"space": space.name, "config": cfg}, sort_keys=True,
-                         separators=(",", ":"), default=str)
+    payload = json.dumps({"space": space.name, "space_hash": space_hash(space), "config": cfg},
+                         sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+_SPACE_HASHES: dict[int, tuple[Space, str]] = {}
+#: where a space came from, not what it is: left out of its content hash
+_LOCATION_KEYS = ("resolved", "origin")
+
+
+def space_hash(space: Space) -> str:
+    """A 16-hex-digit hash of the space's content (its canonical IR: every fixed part, every
+    domain, the train and search sections; not where its files lie). Spaces are immutable,
+    so it is cached per object."""
+    hit = _SPACE_HASHES.get(id(space))
+    if hit is not None and hit[0] is space:
+        return hit[1]
+    payload = json.dumps(_strip_locations(space.to_dict()), sort_keys=True,
+                         separators=(",", ":"), default=str)
+    h = hashlib.sha256(payload.encode()).hexdigest()[:16]
+    if len(_SPACE_HASHES) > 256:
+        _SPACE_HASHES.clear()
+    _SPACE_HASHES[id(space)] = (space, h)
+    return h
+
+
+def _strip_locations(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {k: _strip_locations(v) for k, v in x.items() if k not in _LOCATION_KEYS}
+    if isinstance(x, list):
+        return [_strip_locations(v) for v in x]
+    return x
 
 
 def load_config(path: str) -> dict[str, Any]:
     """A configuration file: a JSON object of path -> value (or {"config": {...}})."""
+    return load_config_file(path)[0]
+
+
+def load_config_file(path: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(configuration, what the file says about it: space, space_hash, hash ...). A search's
+    best/config.json names its space; a plain path -> value object names nothing."""
     with open(path, encoding="utf-8") as f:
         data = json.load(f)
+    meta: dict[str, Any] = {}
     if isinstance(data, dict) and isinstance(data.get("config"), dict):
+        meta = {k: v for k, v in data.items() if k != "config"}
         data = data["config"]
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a configuration is a JSON object of decision path -> value")
-    return data
+    return data, meta
+
+
+def check_config_space(space: Space, meta: Mapping[str, Any], where: str) -> None:
+    """Refuse a configuration made for another space: its recorded space name or content hash
+    differs from `space`'s (a file that records neither is taken as it is)."""
+    name, h = meta.get("space"), meta.get("space_hash")
+    if name is not None and name != space.name:
+        raise ConfigError(f"{where} is a configuration of space '{name}', not '{space.name}'",
+                          hint="pass that space's file, or --force to train it anyway")
+    if h is not None and h != space_hash(space):
+        raise ConfigError(f"{where} was made for another version of space '{space.name}' "
+                          f"(space hash {h}, this file's is {space_hash(space)})",
+                          hint="the space was edited since: train with the space it was "
+                               "searched in, or pass --force to train it anyway")
 
 
 __all__ = ["canonical", "config_hash", "default_config", "sample_config", "load_config",
-           "DecisionList"]
+           "load_config_file", "check_config_space", "space_hash", "DecisionList"]

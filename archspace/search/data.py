@@ -13,6 +13,13 @@ Built in:
 | `PATH/` (folder) | one subfolder per class, images inside (png, jpg, bmp, gif, tif, webp) |
 
 Register another with `@loader("name")` (a function `(spec, space) -> Raw`).
+
+Whatever the loader, `validate` checks its arrays once, before anything is fitted, a run folder
+made or a trial trained, and refuses bad data in one line naming the array: NaN / Inf, scalars,
+non-numbers, empty arrays, arrays of different lengths (every input and output, train and
+validation), half a validation set, inputs that cannot fit the space's shapes, and labels of
+the wrong rank, outside the output's classes (or the class names) or of one class only. Image
+folders refuse decompression bombs from the header, before decoding.
 """
 
 from __future__ import annotations
@@ -43,6 +50,9 @@ class Raw:
     description: str = ""
     #: images scaled to [0, 1] already (else uint8 are divided by 255)
     scaled: bool = False
+    #: the name an array has in the source, by key ('x' -> 'images', 'labels' -> 'y'), for
+    #: error messages; a validation array is named 'val_' + that
+    names: dict[str, str] = field(default_factory=dict)
 
 
 LOADERS: dict[str, Callable[[str, Space], Raw]] = {}
@@ -115,39 +125,43 @@ def _npz(spec: str, space: Space) -> Raw:
                         hint="save it with np.savez(path, image=x, labels=y)")
     inputs = [i.name for i in space.inputs]
     x: dict[str, np.ndarray] = {}
+    src: dict[str, str] = {}          # key -> the array's name in the file
     for n in inputs:
         if n in names:
             x[n] = f[n]
     if not x:
         for alias in ("x", "images", "inputs", "data"):
             if alias in names:
-                x["x"] = f[alias]
+                x["x"], src["x"] = f[alias], alias
                 break
     missing = [n for n in inputs if n not in x] if len(inputs) > 1 and "x" not in x else []
     if not x or missing:
         raise ArchError(f"{spec}: no array for input(s) {', '.join(missing or inputs)} "
                         f"(arrays: {', '.join(sorted(names))})",
                         hint="name each array after an input of the space, plus 'labels'")
-    xv = {k: f["val_" + k] for k in x if "val_" + k in names}
+    xv = {k: f["val_" + src.get(k, k)] for k in x if "val_" + src.get(k, k) in names}
     if multi:   # one label array per output
         y: Any = {o: f[o] for o in outs}
-        yv: Any = ({o: f["val_" + o] for o in outs} if all("val_" + o in names for o in outs)
-                   else None)
-        classes, n = None, _rows(y)
+        yv: Any = {o: f["val_" + o] for o in outs if "val_" + o in names} or None
+        classes, n = None, len(np.atleast_1d(y[outs[0]]))
     else:
         y = f[label]
+        src["labels"] = label
         yv = f["val_" + label] if "val_" + label in names else None
         classes = next(([str(c) for c in f[k]] for k in ("class_names", "classes")
                         if k in names and f[k].dtype.kind in "USO"), None)   # names, not labels
-        n = len(y)
-    return Raw(x=x, y=y, x_val=xv if xv and yv is not None else None,
-               y_val=yv if xv else None, classes=classes,
+        n = len(np.atleast_1d(y))
+    # both halves of a fixed validation set or neither: validate() refuses half of one
+    return Raw(x=x, y=y, x_val=xv or None, y_val=yv, classes=classes, names=src,
                description=f"{spec}: {n:,} examples" +
-                           (f" + {_rows(yv):,} validation" if yv is not None and xv else ""))
+                           (f" + {len(np.atleast_1d(next(iter(xv.values())))):,} validation"
+                            if yv is not None and xv else ""))
 
 
 def _folder(spec: str, space: Space) -> Raw:
     from PIL import Image
+
+    from ..features.files import UnreadableImage, open_image
 
     root = Path(spec)
     classes = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
@@ -166,17 +180,221 @@ def _folder(spec: str, space: Space) -> Raw:
         for p in sorted((root / cls).rglob("*")):
             if p.suffix.lower() in IMAGE_SUFFIXES:
                 try:
-                    with Image.open(p) as im:
+                    with open_image(p) as im:       # refuses a decompression bomb unread
                         im = im.convert(mode).resize((w, h), Image.BILINEAR)
                         a = np.asarray(im, dtype="uint8")
-                except OSError as e:
-                    raise ArchError(f"cannot read image {p}: {e}") from None
+                except UnreadableImage as e:
+                    raise ArchError(f"--data {spec}: image {p.relative_to(root).as_posix()}: "
+                                    f"{e}") from None
+                except Exception as e:  # noqa: BLE001 - Pillow raises many kinds for bad files
+                    why = str(e).splitlines()[0] if str(e) else type(e).__name__
+                    raise ArchError(f"--data {spec}: cannot read image "
+                                    f"{p.relative_to(root).as_posix()}: {why}") from None
                 xs.append(a.reshape(h, w, c))
                 ys.append(k)
     if not xs:
         raise ArchError(f"{spec}: no images found (looked for {', '.join(IMAGE_SUFFIXES)})")
     return Raw(x={"x": np.stack(xs)}, y=np.asarray(ys, dtype="int64"), classes=classes,
-               description=f"{spec}: {len(xs):,} images in {len(classes)} classes")
+               description=f"{spec}: {len(xs):,} images in {len(classes)} classes",
+               names={"x": "images", "labels": "class subfolders"})
+
+
+# ---- validation: once, on load ---------------------------------------------------------------
+def validate(raw: Raw, space: Space, spec: str) -> None:
+    """Refuse data that would train silently wrong or fail late, in one line naming the array:
+    scalars, non-numbers, empty arrays, NaN / Inf, half a validation set, arrays of different
+    lengths, inputs that do not fit the space's input shapes, labels of the wrong rank, outside
+    the output's classes, or of one class only. Raises ArchError."""
+    where = f"--data {spec}"
+
+    def name(key: str, val: bool = False) -> str:
+        n = raw.names.get(key, key)
+        return _q("val_" + n if val else n)
+
+    def label_keys(y: Any) -> list[str]:
+        return list(y) if isinstance(y, dict) else ["labels"]
+
+    # a fixed validation set comes whole or not at all: half of one is a mistake, not ignored
+    if (raw.x_val is None) != (raw.y_val is None):
+        have, lack = ((raw.x_val, label_keys(raw.y)) if raw.x_val is not None else
+                      (raw.y_val, list(raw.x)))
+        have_key = next(iter(have)) if isinstance(have, dict) else "labels"
+        raise ArchError(f"{where}: {name(have_key, True)} but no "
+                        f"{', '.join(name(k, True) for k in lack)}: give the validation set's "
+                        "inputs and labels, or neither")
+    parts = [(False, raw.x, raw.y)]
+    if raw.x_val is not None:
+        missing = [k for k in raw.x if k not in raw.x_val]
+        if isinstance(raw.y, dict):
+            yv = raw.y_val if isinstance(raw.y_val, dict) else {}
+            missing += [k for k in raw.y if k not in yv]
+        if missing:
+            raise ArchError(f"{where}: the validation set lacks "
+                            f"{', '.join(name(k, True) for k in missing)}")
+        parts.append((True, raw.x_val, raw.y_val))
+
+    for val, x, y in parts:
+        arrays = [(name(k, val), a) for k, a in x.items()]
+        ys = y if isinstance(y, dict) else {"labels": y}
+        arrays += [(name(k, val), a) for k, a in ys.items()]
+        for label, a in arrays:
+            _check_array(np.asarray(a), label, where)
+        lengths = [(label, len(a)) for label, a in arrays]
+        if len({n for _, n in lengths}) > 1:
+            raise ArchError(f"{where}: arrays of different lengths: " +
+                            ", ".join(f"{label} {n:,}" for label, n in lengths) +
+                            " (one row per example in each)")
+        for inp in space.inputs:
+            key = inp.name if inp.name in x else "x" if "x" in x else None
+            if key is not None:
+                _check_input_shape(np.asarray(x[key]), tuple(inp.shape), name(key, val),
+                                   inp.name, where)
+
+    # labels against the outputs: class indices in range, two classes at least
+    for val, _, y in parts:
+        if isinstance(y, dict):
+            for o in space.outputs:
+                a = np.asarray(y[o.name]) if o.name in y else None
+                if a is not None and a.dtype.kind in "biu" and space.task != "regression":
+                    _check_range(a, name(o.name, val), _classes(space, o), None, o.name,
+                                 o is space.outputs[0], where)
+            continue
+        out = space.outputs[0] if space.outputs else None
+        units = _classes(space, out) if out is not None else None
+        if space.task == "classification":
+            idx = _class_indices(np.asarray(y), name("labels", val), where)
+            k = len(raw.classes) if raw.classes else units    # fit_outputs takes the names'
+            _check_range(idx, name("labels", val), k, raw.classes, out.name if out else "",
+                         True, where)
+            if not val:
+                present = np.unique(idx)
+                if len(present) < 2 or (raw.classes is not None and len(raw.classes) < 2):
+                    c = int(present[0])
+                    shown = raw.classes[c] if raw.classes and c < len(raw.classes) else c
+                    raise ArchError(f"{where}: one class only in {name('labels')} ({shown}); "
+                                    "a classifier needs at least two")
+        elif space.task == "segmentation" and np.asarray(y).dtype.kind in "biu":
+            # float masks may be a sigmoid head's targets: only integer ones are class indices
+            _check_range(np.asarray(y), name("labels", val), units, None,
+                         out.name if out else "", True, where)
+
+
+def _q(name: str) -> str:
+    """An array's name quoted; a description ('class subfolders') as it is."""
+    return name if " " in name else f"'{name}'"
+
+
+def _fmt(shape: tuple[int, ...]) -> str:
+    return "x".join(map(str, shape)) or "a single value"
+
+
+def _at(index: Any) -> str:
+    return "[" + ", ".join(str(int(i)) for i in index) + "]"
+
+
+def _check_array(a: np.ndarray, label: str, where: str) -> None:
+    if a.ndim == 0:
+        raise ArchError(f"{where}: {label} is a scalar; it needs one row per example")
+    if a.dtype.kind not in "biuf":
+        raise ArchError(f"{where}: {label} holds {a.dtype} values, not numbers")
+    if len(a) == 0:
+        raise ArchError(f"{where}: {label} has no examples")
+    if a.dtype.kind == "f":
+        _check_finite(a, label, where)
+
+
+def _check_finite(a: np.ndarray, label: str, where: str) -> None:
+    """NaN / Inf, counted, with the first one's index; float64 beyond float32 counts as Inf
+    (the pipelines are float32). Chunked: no full-size temporary for a large array."""
+    n_nan = n_inf = 0
+    first = None
+    step = max(1, (1 << 22) // max(1, int(np.prod(a.shape[1:]))))
+    with np.errstate(over="ignore", invalid="ignore"):
+        for i in range(0, len(a), step):
+            c = a[i:i + step].astype("float32", copy=False)
+            bad = ~np.isfinite(c)
+            if bad.any():
+                nan = int(np.isnan(c).sum())
+                n_nan, n_inf = n_nan + nan, n_inf + int(bad.sum()) - nan
+                if first is None:
+                    j = np.argwhere(bad)[0]
+                    first = (int(j[0]) + i, *j[1:])
+    if first is not None:
+        kinds = " and ".join(f"{n:,} {k}" for n, k in ((n_nan, "NaN"), (n_inf, "Inf")) if n)
+        raise ArchError(f"{where}: {label} has {kinds} value{'s' * (n_nan + n_inf > 1)} "
+                        f"(first at {_at(first)}); every value must be finite")
+
+
+def _check_input_shape(a: np.ndarray, shape: tuple[int, ...], label: str, inp: str,
+                       where: str) -> None:
+    got = a.shape[1:]
+    if 0 in got:
+        raise ArchError(f"{where}: {label} has empty rows ({_fmt(got)})")
+    if len(shape) == 3:                  # an image: HxW (gray) or HxWxC, resized to fit
+        c = shape[2]
+        if a.ndim not in (3, 4):
+            raise ArchError(f"{where}: {label} has rows of shape {_fmt(got)}; input '{inp}' "
+                            f"takes {_fmt(shape)} images")
+        ch = a.shape[3] if a.ndim == 4 else 1
+        if ch != c and ch != 1 and not (c == 1 and ch in (3, 4)):
+            raise ArchError(f"{where}: {label} has {ch} channels; input '{inp}' takes {c} "
+                            f"({_fmt(shape)})")
+    elif got != shape and int(np.prod(got)) != int(np.prod(shape)):
+        raise ArchError(f"{where}: {label} has rows of shape {_fmt(got)}; input '{inp}' takes "
+                        f"{_fmt(shape)}")
+
+
+def _class_indices(y: np.ndarray, label: str, where: str) -> np.ndarray:
+    """Classification labels as one int64 class index per example (from N, Nx1 or one-hot)."""
+    if y.ndim == 2 and y.shape[1] > 1:       # one-hot (or probabilities)
+        y = y.argmax(axis=1)
+    elif y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1):
+        y = y.reshape(len(y))
+    else:
+        raise ArchError(f"{where}: {label} has shape {_fmt(y.shape)}; classification takes "
+                        "one class index per example (N) or one-hot rows (N x classes)")
+    _check_integral(y, label, where)
+    return y.astype("int64")
+
+
+def _check_integral(y: np.ndarray, label: str, where: str) -> None:
+    if y.dtype.kind == "f":
+        frac = np.mod(y, 1) != 0
+        if frac.any():
+            raise ArchError(f"{where}: {label} must hold class indices 0..K-1; "
+                            f"{int(frac.sum()):,} are not whole numbers (first at "
+                            f"{_at(np.argwhere(frac)[0])})")
+
+
+def _check_range(y: np.ndarray, label: str, k: int | None, names: list[str] | None,
+                 output: str, overridable: bool, where: str) -> None:
+    """Class indices in [0, k): a negative one, or one past the output's units, fails every
+    trial inside TensorFlow with a cut-off message."""
+    lo, hi = y.min(), y.max()
+    if lo < 0:
+        raise ArchError(f"{where}: {label} has negative class indices ({int(lo)}, first at "
+                        f"{_at(np.argwhere(y < 0)[0])}); classes are numbered from 0")
+    if k is None or hi < k:
+        return
+    first = _at(np.argwhere(y >= k)[0])
+    if names:
+        raise ArchError(f"{where}: {label} holds class {int(hi)} (first at {first}) but there "
+                        f"are {k} class names; labels are 0..{k - 1}")
+    fix = f"; pass --classes {int(hi) + 1} if the labels are right" if overridable else ""
+    raise ArchError(f"{where}: {label} holds class {int(hi)} (first at {first}) but output "
+                    f"'{output}' has {k} classes (0..{k - 1}){fix}")
+
+
+def _classes(space: Space, out: Any) -> int | None:
+    """The classes an output's labels index: its size when a constant of 2 or more (one unit
+    is a sigmoid head, whose 0/1 targets are not indices; no range check then)."""
+    from ..ir.walk import Scope, Walker
+
+    try:
+        u = Walker(space).evaluate(out.units, Scope())
+    except ArchError:
+        return None
+    return u if isinstance(u, int) and not isinstance(u, bool) and u > 1 else None
 
 
 def resolve_loader(spec: str) -> Callable[[str, Space], Raw]:
@@ -263,6 +481,7 @@ def load_data(spec: str, space: Space, *, validation_split: float = 0.2, fractio
     """Load `spec`, fit it to the space's inputs, split and subsample (seeded, stratified for
     class labels). Arrays only: the tf.data pipelines are made on first use and cached."""
     raw = resolve_loader(spec)(spec, space)
+    validate(raw, space, spec)           # once, before any fitting, run folder or trial
     notes: list[str] = []
     x = _fit_inputs(raw.x, space, raw.scaled, notes)
     y = _fit_labels(raw.y, space)
@@ -404,15 +623,7 @@ def _fit_labels(y: Any, space: Space) -> Any:
                 else np.asarray(v, dtype="float32") for k, v in y.items()}
     y = np.asarray(y)
     if space.task == "classification":
-        if y.ndim == 2 and y.shape[1] > 1:      # one-hot
-            y = y.argmax(axis=1)
-        y = y.reshape(len(y))
-        if not np.issubdtype(y.dtype, np.integer):
-            if np.all(np.mod(y, 1) == 0):
-                y = y.astype("int64")
-            else:
-                raise ArchError("classification labels must be class indices 0..K-1")
-        return y.astype("int64")
+        return _class_indices(y, "labels", "the data")
     if space.task == "segmentation":
         img = next((i for i in space.inputs if len(i.shape) == 3), None)
         if img is not None and y.ndim >= 3 and y.shape[1:3] != tuple(img.shape[:2]):
@@ -434,4 +645,5 @@ def n_classes(data: Data) -> int | None:
     return None
 
 
-__all__ = ["Data", "Raw", "LOADERS", "loader", "load_data", "resolve_loader", "n_classes"]
+__all__ = ["Data", "Raw", "LOADERS", "loader", "load_data", "resolve_loader", "n_classes",
+           "validate"]

@@ -25,7 +25,7 @@ from ..ir.decisions import decisions_of
 from .candidates import Candidate, make_candidate, plain
 from .data import Data, load_data, n_classes
 from .events import Listener, PrintListener, Quiet
-from .rundir import RunDir, atomic_write, dumps
+from .rundir import RunDir
 from .settings import Settings, resolve
 from .trainer import TrialFailed, fit_config
 
@@ -81,8 +81,10 @@ class SearchRun:
 
     def __init__(self, space: Space, settings: Settings, data: Data, run: RunDir,
                  listener: Listener | None = None, *, tensorboard: bool = True,
-                 max_memory_growth_mb: float | None = None):
+                 max_memory_growth_mb: float | None = None, space_id: str | None = None):
         self.space = space
+        #: the content hash of the space as given (before fit_outputs), for best/config.json
+        self.space_id = space_id or space_hash(space)
         self.settings = settings
         self.data = data
         self.dir = run
@@ -134,13 +136,23 @@ class SearchRun:
         self.dir.add_skip(record)
         self.listener.skipped(record)
 
+    @property
+    def hypermodel(self) -> Any:
+        """The space's Keras Tuner HyperModel, the one `archspace.to_hypermodel` returns: the
+        oracle's hyperparameters and every trial's decisions come from it (search/tuner.py)."""
+        if getattr(self, "_hypermodel", None) is None:
+            from ..compile.hypermodel import to_hypermodel
+
+            self._hypermodel = to_hypermodel(self.space)
+        return self._hypermodel
+
     def attach(self, oracle: Any) -> None:
         """Claim every architecture the (possibly reloaded) oracle has handed out."""
         for t in getattr(oracle, "trials", {}).values():
             values = t.hyperparameters.values
             if "tuner/trial_id" in values:
                 continue
-            c = self.candidate(values)
+            c = self.candidate(self.hypermodel.decode(values))
             if c.hash:
                 self.claims.setdefault(c.hash, t.trial_id)
 
@@ -155,6 +167,7 @@ class SearchRun:
         s = self.settings
         cand = self.candidate(values)
         continues = values.get("tuner/trial_id")
+        self.dir.clear_logs(trial_id)      # a killed attempt's events must not stay beside these
         per_config = s.epochs
         if s.sources.get("epochs") == "searched" and not cand.error:   # train/epochs = choice(..)
             from ..compile.training import train_settings
@@ -230,8 +243,12 @@ class SearchRun:
             ck = self.dir.checkpoint(trial_id)
             ck.parent.mkdir(exist_ok=True)
             fr.model.save_weights(str(ck))
-        self._consider_best(record, fr.model)   # before the trial file: a kill in between
-        self.dir.write_trial(record)            # retrains this trial, never loses its model
+        # best/ is staged before the trial file and swapped in after it: a kill before the
+        # trial file retrains the trial; after it, resume finishes the swap (RunDir.recover)
+        stage = self._consider_best(record, fr.model)
+        self.dir.write_trial(record)
+        if stage is not None:
+            self.dir.promote_best(stage)
         if self.tensorboard:
             self._hparams(trial_id, cand)
         self.listener.trial_end(record)
@@ -304,14 +321,16 @@ class SearchRun:
             return o.better(va, vb)
         return (a.get("params") or 0) < (b.get("params") or 0)
 
-    def _consider_best(self, record: dict[str, Any], model: Any) -> None:
+    def _consider_best(self, record: dict[str, Any], model: Any) -> Path | None:
+        """Keep `record` as the best if it is; with a model, stage best/ (the folder to swap in
+        once the trial file is written)."""
         if record.get("status") != "completed" or not record.get("feasible", True):
-            return
+            return None
         if self.best is not None and not self.better(record, self.best):
-            return
+            return None
         self.best = record
         if model is None:
-            return
+            return None
         best = self.dir.best_dir
         saved = best / "config.json"
         if saved.exists():      # another worker may have saved a better one meanwhile
@@ -319,18 +338,19 @@ class SearchRun:
                 other = json.loads(saved.read_text(encoding="utf-8"))
                 if other.get("trial_id") != record["trial_id"] and other.get("objectives") \
                         and not self.better(record, other):
-                    return
+                    return None
             except (OSError, json.JSONDecodeError):
                 pass
-        best.mkdir(exist_ok=True)
-        tmp = best / ".model.tmp.keras"
-        model.save(str(tmp))
-        os.replace(tmp, best / "model.keras")
-        atomic_write(best / "config.json", dumps(best_config(self.space, record)))
+        return self.dir.stage_best(record["trial_id"], model,
+                                   best_config(self.space, record, self.space_id))
 
 
-def best_config(space: Space, record: dict[str, Any]) -> dict[str, Any]:
-    return {"space": space.name, "trial_id": record["trial_id"], "hash": record["hash"],
+def best_config(space: Space, record: dict[str, Any], space_id: str | None = None
+                ) -> dict[str, Any]:
+    """best/config.json: the configuration, tied to its space by name and content hash
+    (`archspace train` refuses it for another space)."""
+    return {"space": space.name, "space_hash": space_id or space_hash(space),
+            "trial_id": record["trial_id"], "hash": record["hash"],
             "objectives": record.get("objectives"), "params": record.get("params"),
             "bytes": record.get("bytes"), "macs": record.get("macs"),
             "config": record["config"]}
@@ -390,7 +410,9 @@ def fit_outputs(space: Space, data: Data, notes: list[str]) -> Space:
 
 
 def space_hash(space: Space) -> str:
-    return hashlib.sha256(space.to_json(indent=None).encode()).hexdigest()[:16]
+    from ..ir.config import space_hash as content_hash
+
+    return content_hash(space)
 
 
 def search(space: Space | str | os.PathLike, data: str | Data = "digits", *,
@@ -427,6 +449,7 @@ def search(space: Space | str | os.PathLike, data: str | Data = "digits", *,
         ds = load_data(data, sp, validation_split=st.validation_split, fraction=st.fraction,
                        seed=st.seed)
     notes.extend(ds.notes)
+    space_id = space_hash(sp)            # the space as given, before it is fitted to the data
     sp = fit_outputs(sp, ds, notes)
     out_path = Path(out) if out else Path("runs") / f"{sp.name or 'search'}_{st.strategy}"
     from .. import __version__
@@ -436,11 +459,15 @@ def search(space: Space | str | os.PathLike, data: str | Data = "digits", *,
             "data_summary": ds.summary(), "fingerprint": st.fingerprint(),
             "settings": st.to_dict(), "command": sys.argv}
     distributed = "KERASTUNER_TUNER_ID" in os.environ   # chief + workers share the directory
-    run, resumed = RunDir.open(out_path, meta, overwrite=overwrite and not distributed)
-    if not distributed:
-        run.lock()
-    eng = SearchRun(sp, st, ds, run, listener, tensorboard=tensorboard,
-                    max_memory_growth_mb=max_memory_growth_mb)
+    run, resumed = RunDir.open(out_path, meta, overwrite=overwrite and not distributed,
+                               lock=not distributed)     # locked from here to unlock()
+    try:
+        eng = SearchRun(sp, st, ds, run, listener, tensorboard=tensorboard,
+                        max_memory_growth_mb=max_memory_growth_mb, space_id=space_id)
+        repaired = run.recover(eng.best and eng.best["trial_id"]) if not distributed else []
+    except BaseException:
+        run.unlock()
+        raise
     info = {"space": sp.name, "strategy": st.strategy, "trials": st.trials,
             "epochs": st.epochs, "data": ds.summary(), "out": str(out_path), "notes": notes,
             "settings": st, "sources": st.sources, "resumed": resumed,
@@ -448,6 +475,8 @@ def search(space: Space | str | os.PathLike, data: str | Data = "digits", *,
     listener.search_start(info)
     if resumed:
         listener.message(f"resuming {out_path}: {len(run.trials())} finished trial(s) kept")
+    for line in repaired:
+        listener.message(f"after a kill: {line}")
     oracle = None
     try:
         from .strategies import make_oracle
@@ -458,7 +487,9 @@ def search(space: Space | str | os.PathLike, data: str | Data = "digits", *,
             tuner = ArchTuner(oracle, eng)
         oracle = tuner.oracle
         eng.attach(oracle)
-        tuner.search(verbose=0)
+        # a trial left running by a kill is retried first, even past the trials asked for
+        if len(run.trials()) < st.trials:
+            tuner.search(verbose=0)
     except Restart as e:
         listener.message(f"{e} since the search started (TensorFlow keeps traced graphs): "
                          "stopping here to resume in a fresh process")
@@ -480,6 +511,22 @@ def search(space: Space | str | os.PathLike, data: str | Data = "digits", *,
             "files": result.files, "result": result}
     listener.search_end(info)
     return result
+
+
+def _check_writable(out: Path) -> None:
+    """Fail before training, not after it, when the model cannot be saved at `out`."""
+    if out.is_dir():
+        raise ArchError(f"--out {out} is a folder", hint="give a file name ending in .keras")
+    parent = out.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        import tempfile
+
+        with tempfile.NamedTemporaryFile(dir=parent, prefix=".archspace-", suffix=".tmp"):
+            pass
+    except OSError as e:
+        raise ArchError(f"cannot write the model to {out}: {e.strerror or e}",
+                        hint="pick a folder you can write to with --out") from None
 
 
 def _finish_quietly(eng: SearchRun, oracle: Any, listener: Listener) -> None:
@@ -505,24 +552,39 @@ def train(space: Space | str | os.PathLike, config: Mapping[str, Any] | str | os
           = None, data: str | Data = "digits", *, epochs: int | None = None,
           batch_size: int | None = None, fraction: float = 1.0, seed: int = 0,
           out: str | os.PathLike | None = "model.keras", listener: Listener | None = None,
-          verbose: bool = True) -> dict[str, Any]:
+          verbose: bool = True, force: bool = False) -> dict[str, Any]:
     """Retrain one configuration (a dict, or a config.json such as runs/NAME/best/config.json)
-    and save it. Returns its metrics at the best epoch, sizes and where it was saved."""
-    from ..ir.config import canonical, config_hash, load_config
+    and save it. Returns its metrics at the best epoch, sizes and where it was saved.
+
+    A config.json that names its space (name and content hash, as a search writes it) must
+    match `space`; force=True trains it anyway. `out` is checked writable before training."""
+    from ..ir.config import canonical, check_config_space, config_hash, load_config_file
     from .candidates import static_metrics
     from .settings import Objective
 
     sp, _ = load_space(space)
     listener = listener or (PrintListener() if verbose else Quiet())
+    if batch_size is not None and (isinstance(batch_size, bool) or int(batch_size) < 1):
+        raise ArchError(f"batch size must be at least 1, got {batch_size}")
+    if epochs is not None and int(epochs) < 1:
+        raise ArchError(f"epochs must be at least 1, got {epochs}")
+    if out:
+        _check_writable(Path(out))
     if config is None:
         values: Mapping[str, Any] = {}
     elif isinstance(config, Mapping):
         values = config
+        if isinstance(config.get("config"), Mapping):    # a whole best/config.json, loaded
+            values = config["config"]
+            if not force:
+                check_config_space(sp, config, "the configuration")
     else:
         try:
-            values = load_config(str(config))
-        except (OSError, json.JSONDecodeError) as e:
+            values, about = load_config_file(str(config))
+        except (OSError, json.JSONDecodeError, UnicodeDecodeError) as e:
             raise ArchError(f"cannot read configuration {config}: {e}") from None
+        if not force:
+            check_config_space(sp, about, str(config))
     from ..compile.training import train_settings
 
     ts0 = train_settings(sp, canonical(sp, values))
@@ -548,9 +610,13 @@ def train(space: Space | str | os.PathLike, config: Mapping[str, Any] | str | os
     except TrialFailed as e:
         raise ArchError(f"training failed: {e}") from None
     saved = None
-    if out:
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
-        fr.model.save(str(out))
+    if out:     # a new file renamed over the old: a failed save leaves the old model whole
+        tmp = Path(out).with_name(f".{Path(out).stem}.{os.getpid()}.tmp.keras")
+        try:
+            fr.model.save(str(tmp))
+            os.replace(tmp, out)
+        finally:
+            tmp.unlink(missing_ok=True)
         saved = str(out)
     return {"hash": config_hash(sp, cfg), "config": cfg, "metrics": fr.metrics,
             "best_epoch": fr.best_epoch + 1, "epochs_run": fr.epochs_run, **sizes,

@@ -313,6 +313,9 @@ def resolve(space: Space, *, data: str | None = None, **overrides: Any) -> Setti
         values[key], sources[key] = v, "argument"
     if max_params is not None:
         bound = parse_number(max_params)
+        if not bound > 0:
+            raise ArchError(f"--max-params must be positive, got {max_params}",
+                            hint="e.g. --max-params 2e6 or 500k")
         kept = tuple(c for c in values.get("constraints", ()) if c.metric != "params"
                      or c.op not in ("<=", "<"))
         values["constraints"] = kept + (Constraint("params", "<=", bound),)
@@ -358,10 +361,12 @@ def _as_int(v: Any, key: str) -> int:
 
 
 def _check(s: Settings, space: Space) -> None:
-    if s.trials < 1:
-        raise ArchError(f"trials must be at least 1, got {s.trials}")
-    if s.epochs < 1:
-        raise ArchError(f"epochs must be at least 1, got {s.epochs}")
+    """Every setting checked before anything trains."""
+    for key in ("trials", "epochs", "batch_size", "max_epochs", "population", "executions"):
+        if getattr(s, key) < 1:
+            raise ArchError(f"{key.replace('_', ' ')} must be at least 1, got {getattr(s, key)}")
+    if s.early_stop < 0:
+        raise ArchError(f"early_stop (patience) must be 0 (off) or more, got {s.early_stop}")
     if not 0 < s.fraction <= 1:
         raise ArchError(f"fraction must be in (0, 1], got {s.fraction}",
                         hint="the paper used 0.1, 0.4 and 1.0")
@@ -375,6 +380,9 @@ def _check(s: Settings, space: Space) -> None:
     for c in s.constraints:
         if math.isnan(c.bound):
             raise ArchError(f"constraint {c}: the bound is not a number")
+        if c.static and (c.op == "<=" and c.bound < 0 or c.op == "<" and c.bound <= 0):
+            raise ArchError(f"constraint {c} can never be met: {c.metric} is never negative")
+    _check_metrics(s, space)
     from .strategies import STRATEGIES, known_strategy
 
     if not known_strategy(s.strategy):
@@ -384,6 +392,49 @@ def _check(s: Settings, space: Space) -> None:
                         hint=(suggest(s.strategy, list(STRATEGIES)).strip(" ()") or
                               "one of " + ", ".join(STRATEGIES) +
                               ", or the name of any pymoo algorithm"))
+
+
+def trained_metrics(space: Space) -> set[str] | None:
+    """The names Keras logs when training this space (loss and each metric, per output for
+    several outputs, their val_ forms), or None when they depend on a searched setting."""
+    train = section_values(space, "train")
+    if train.get("metrics") is SEARCHED:
+        return None
+    given = train.get("metrics")
+    bases = {"loss"}
+    if given is None:     # the defaults of archspace.compile.training.default_metrics
+        bases |= {"accuracy", "mae"}
+    else:
+        bases |= {str(m) for m in (given if isinstance(given, (list, tuple)) else [given])}
+    outs = [o.name for o in space.outputs]
+    names = {"learning_rate"}
+    for b in bases:
+        forms = {b} | ({f"{o}_{b}" for o in outs} if len(outs) > 1 else set())
+        names |= forms | {f"val_{f}" for f in forms}
+    return names
+
+
+def _norm(metric: str) -> str:    # Keras logs AUC as auc, SparseCategoricalAccuracy as s_c_a
+    return metric.lower().replace("_", "")
+
+
+def _check_metrics(s: Settings, space: Space) -> None:
+    """An objective or constraint no trial can log fails here, not after every trial."""
+    names = trained_metrics(space)
+    if names is None:
+        return
+    known = {_norm(n) for n in names} | {_norm(n) for n in STATIC_METRICS}
+    used = [("objective", o.metric) for o in s.objectives] + \
+        [("constraint", c.metric) for c in s.constraints]
+    for what, metric in used:
+        if _norm(metric) not in known:
+            from ..blocks.base import suggest
+
+            listed = sorted(STATIC_METRICS) + sorted(names)
+            raise ArchError(f"{what} '{metric}' is not a metric of this search"
+                            + suggest(metric, listed),
+                            hint="known: " + ", ".join(listed) + " (metrics come from the "
+                                 "space's train { metrics = ... })")
 
 
 __all__ = ["Settings", "Objective", "Constraint", "resolve", "parse_objective",

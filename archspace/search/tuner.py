@@ -2,10 +2,11 @@
 so trials, resume (the oracle's own state files) and distributed workers (KERASTUNER_TUNER_ID,
 KERASTUNER_ORACLE_IP/PORT) work the same for all of them.
 
-Hyperparameters are the space's decisions, named by their IR paths. A decision active under a
-single conjunction of conditions gets Keras Tuner conditional scopes; one active under a
-disjunction (an SE ratio used by either of two optional blocks) is scoped by the conditions all
-its alternatives share. Values Keras Tuner proposes for inactive decisions are dropped by
+The search space is the HyperModel users get from `archspace.to_hypermodel(space)`
+(`SearchRun.hypermodel`): oracles get the hyperparameters its `declare_hyperparameters`
+declares (named by IR path, conditional scopes as documented in `compile/hypermodel.py`), the
+tuner holds it as its `hypermodel`, and every trial's decisions are read through its lazy
+declaration (`graph(hp)`). Values Keras Tuner proposes for inactive decisions are dropped by
 `archspace.canonical`, so they never make two trials differ.
 """
 
@@ -19,83 +20,11 @@ from typing import Any
 import keras_tuner as kt
 from keras_tuner.src.engine import trial as trial_module
 
-from ..ir import Space
-from ..ir.decisions import Decision, decisions_of
+from ..errors import ArchError
 from .rundir import atomic_write
 from .trainer import TrialFailed
 
 RUNNING = trial_module.TrialStatus.RUNNING
-
-
-# ---- the search space as Keras Tuner hyperparameters ----------------------------------------
-def _shared_conditions(d: Decision) -> list[tuple[str, tuple]]:
-    """Conditions every alternative of `d.when` has (necessary for `d` to be active)."""
-    if not d.when:
-        return []
-    sets = [{(c.path, tuple(c.values)) for c in conj} for conj in d.when]
-    common = set.intersection(*sets)
-    order = [(c.path, tuple(c.values)) for c in d.when[0]]
-    return [c for c in order if c in common]
-
-
-def _uniform(values: tuple) -> bool:
-    return len({type(v) for v in values}) == 1 and type(values[0]) in (int, float, str, bool)
-
-
-def declare(space: Space, hp: kt.HyperParameters | None = None) -> kt.HyperParameters:
-    """Declare every decision of `space` in `hp` (a new HyperParameters by default)."""
-    hp = hp or kt.HyperParameters()
-    for d in decisions_of(space):
-        if not d.when:            # never active (an unused param)
-            continue
-        conds = _shared_conditions(d)
-        _declare_nested(hp, d, conds)
-    return hp
-
-
-def _declare_nested(hp: kt.HyperParameters, d: Decision, conds: list) -> None:
-    if conds:
-        (parent, values), rest = conds[0], conds[1:]
-        with hp.conditional_scope(parent, list(values)):
-            _declare_nested(hp, d, rest)
-        return
-    _declare_one(hp, d)
-
-
-def _declare_one(hp: kt.HyperParameters, d: Decision) -> None:
-    if d.kind == "bool":
-        hp.Boolean(d.path, default=bool(d.default))
-    elif d.kind == "int":
-        if d.lo == d.hi:
-            hp.Fixed(d.path, int(d.lo))
-        else:
-            hp.Int(d.path, int(d.lo), int(d.hi), step=int(d.step or 1), default=int(d.default))
-    elif d.kind == "float":
-        if d.lo == d.hi:
-            hp.Fixed(d.path, float(d.lo))
-        else:
-            hp.Float(d.path, float(d.lo), float(d.hi), step=d.step or None,
-                     sampling="log" if d.log else "linear", default=float(d.default))
-    else:
-        values = tuple(d.values or ())
-        if len(values) == 1:
-            hp.Fixed(d.path, values[0])
-        elif _uniform(values):
-            hp.Choice(d.path, list(values), default=d.default)
-        else:   # mixed types (choice(1, 2.5, auto)): Keras Tuner wants one type; use the text
-            hp.Choice(d.path, [str(v) for v in values], default=str(d.default))
-
-
-def decode(space: Space, values: dict[str, Any]) -> dict[str, Any]:
-    """Keras Tuner values -> decision values (undo the text encoding of mixed choices)."""
-    by_path = decisions_of(space).by_path()
-    out = dict(values)
-    for k, v in values.items():
-        d = by_path.get(k)
-        if d is not None and d.kind == "choice" and isinstance(v, str) and \
-                not _uniform(tuple(d.values or ("",))):
-            out[k] = next((x for x in d.values or () if str(x) == v), v)
-    return out
 
 
 # ---- oracle mixins --------------------------------------------------------------------------
@@ -147,7 +76,7 @@ class Screened(Robust):
             values = super()._random_values()
             if values is None:
                 return None
-            cand = self.run.candidate(decode(self.run.space, values))
+            cand = self.run.candidate(self.run.hypermodel.decode(values))
             reason = self.run.screen(cand)
             if reason is None:
                 return values
@@ -164,7 +93,7 @@ class Screened(Robust):
         values = response["values"]
         if "tuner/trial_id" in values:          # a Hyperband round continuing a trial
             return response
-        cand = self.run.candidate(decode(self.run.space, values))
+        cand = self.run.candidate(self.run.hypermodel.decode(values))
         reason = self.run.screen(cand)
         if reason is not None:                  # a model-based proposal (Bayesian) screened out
             self.run.skip(cand, reason)
@@ -172,28 +101,55 @@ class Screened(Robust):
             if values is None:
                 return {"status": trial_module.TrialStatus.STOPPED, "values": None}
             response = {"status": RUNNING, "values": values}
-            cand = self.run.candidate(decode(self.run.space, values))
+            cand = self.run.candidate(self.run.hypermodel.decode(values))
         self.run.claim(cand, trial_id)
         return response
+
+
+def declared_space(run: Any) -> kt.HyperParameters:
+    """The oracle's search space: every decision, declared by the run's HyperModel."""
+    hp = kt.HyperParameters()
+    run.hypermodel.declare_hyperparameters(hp)
+    return hp
 
 
 def oracle_kwargs(run: Any) -> dict[str, Any]:
     s = run.settings
     return dict(objective=kt.Objective(s.primary.metric, s.primary.direction),
-                hyperparameters=declare(run.space), seed=s.seed + 1,
+                hyperparameters=declared_space(run), seed=s.seed + 1,
                 max_retries_per_trial=0, max_consecutive_failed_trials=s.max_failures)
 
 
 # ---- the tuner ------------------------------------------------------------------------------
 class ArchTuner(kt.Tuner):
-    """Runs trials through `SearchRun.run_trial` (no HyperModel build: the model is compiled
-    from the canonical configuration after static screening)."""
+    """Runs trials through `SearchRun.run_trial`. Its `hypermodel` is the run's (the one
+    `to_hypermodel` returns): a trial's decisions are what its lazy declaration reads from the
+    trial's hyperparameters; the model is then built from that configuration, after static
+    screening, by `to_keras` (the HyperModel's own graph-to-Keras build)."""
 
     def __init__(self, oracle: kt.Oracle, run: Any):
         self.run = run
         os.makedirs(run.dir.path, exist_ok=True)
-        super().__init__(oracle=oracle, hypermodel=None, directory=str(run.dir.path),
+        super().__init__(oracle=oracle, hypermodel=run.hypermodel, directory=str(run.dir.path),
                          project_name="tuner", overwrite=False)
+
+    def _populate_initial_space(self):
+        # Keras Tuner would build models until every conditional scope has been active; the
+        # HyperModel declares the whole space up front, so declaring is enough
+        hp = self.oracle.get_space()
+        self.hypermodel.declare_hyperparameters(hp)
+        self.oracle.update_space(hp)
+
+    def trial_values(self, trial) -> dict[str, Any]:
+        """The trial's decisions, read through the HyperModel's lazy declaration, plus the
+        tuner's own values (`tuner/epochs`, `pymoo/generation` ...)."""
+        hp = trial.hyperparameters.copy()
+        hm = self.hypermodel
+        extra = {k: v for k, v in hp.values.items() if k not in hm.by_path}
+        try:
+            return {**extra, **hm.graph(hp).config}
+        except ArchError:   # does not build: run_trial records why (the candidate's error)
+            return {**extra, **hm.decode(hp.values)}
 
     def search(self, *args, **kwargs):
         # the trial's reason is in its trial file; Keras Tuner's DEBUG prints every traceback
@@ -206,7 +162,7 @@ class ArchTuner(kt.Tuner):
             kt_config.DEBUG = saved
 
     def run_trial(self, trial, *args, **kwargs):
-        values = decode(self.run.space, dict(trial.hyperparameters.values))
+        values = self.trial_values(trial)
         try:
             return self.run.run_trial(trial.trial_id, values)
         except TrialFailed as e:
@@ -228,4 +184,4 @@ class ArchTuner(kt.Tuner):
         raise NotImplementedError("the best model is in runs/NAME/best/model.keras")
 
 
-__all__ = ["ArchTuner", "declare", "decode", "Robust", "Screened", "oracle_kwargs"]
+__all__ = ["ArchTuner", "Robust", "Screened", "declared_space", "oracle_kwargs"]

@@ -65,5 +65,5 @@ def test_script_is_standalone_and_readable():
            "fire2_se_skip_proj_bn])" in lines
     assert "use_bias=True" not in source and "dilation_rate" not in source
     assert "    drop = layers.Dropout(rate=0.5, name='drop')(fire9_concat)" in lines
-    assert "group1[0]/fire2/se = True" in source  # the decisions, in the docstring
+    assert "    'group1[0]/fire2/se': True," in lines  # the decisions, as data (repr only)
     assert "optimizer=keras.optimizers.RMSprop(learning_rate=0.001)" in source

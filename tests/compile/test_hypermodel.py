@@ -102,6 +102,24 @@ def test_mixed_type_choices_round_trip(kt):
     g = hm.graph(hp)
     assert g.config["dropout/rate"] == 0 and g.config["train/seed"] == "none"
     assert archspace.canonical(s, g.config) == g.config
+    # the search's oracles propose and read values through the same encoding
+    assert hm.encode(g.config) == {"dropout/rate": 0.0, "train/optimizer": "adam",
+                                   "train/seed": "none"}
+    assert hm.decode(hm.encode(g.config)) == g.config
+
+
+def test_one_value_domains_are_fixed(kt):
+    s = archspace.parse("""
+        space f
+        input x: 4
+        output y: 2
+        network { dense(int(4, 4), relu) dropout(float(0.25, 0.25)) dense(choice(8)) dense(y) }
+    """)
+    hp = kt.HyperParameters()
+    g = to_hypermodel(s, compile=False).graph(hp)
+    assert {h.name: type(h).__name__ for h in hp.space} == {
+        "dense/units": "Fixed", "dropout/rate": "Fixed", "dense_2/units": "Fixed"}
+    assert g.config == {"dense/units": 4, "dropout/rate": 0.25, "dense_2/units": 8}
 
 
 # ---- sampled configurations ----------------------------------------------------------------------

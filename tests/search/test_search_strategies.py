@@ -17,8 +17,20 @@ from search_helpers import space_file
     ("random", 3), ("hyperband", 3), ("bayesian", 3), ("grid", 3), ("nsga2", 3),
     ("smsemoa", 2),                                     # any pymoo algorithm, by name
 ])
-def test_strategy_writes_one_run_format(run_search, digits32, strategy, trials):
+def test_strategy_writes_one_run_format(run_search, digits32, monkeypatch, strategy, trials):
+    from archspace.compile.hypermodel import ArchHyperModel
+
+    read: list[str] = []      # every trial's decisions are read through to_hypermodel's class
+    real_graph = ArchHyperModel.graph
+
+    def graph(self, hp):
+        g = real_graph(self, hp)
+        read.append(archspace.config_hash(self.space, g.config))
+        return g
+
+    monkeypatch.setattr(ArchHyperModel, "graph", graph)
     res = run_search("small", strategy=strategy, trials=trials, population=2, seed=1)
+    assert {t["hash"] for t in res.trials} <= set(read)
     out = res.out
     assert len(res.trials) == trials
     ids = [t["trial_id"] for t in res.trials]

@@ -30,7 +30,7 @@ class GridOracle(Robust, kt.Oracle):
             reason = self.run.screen(cand)
             if reason is None:
                 self.run.claim(cand, trial_id)
-                return {"status": RUNNING, "values": dict(cand.config)}
+                return {"status": RUNNING, "values": self.run.hypermodel.encode(cand.config)}
             self.run.skip(cand, reason)
             if n >= self.run.max_proposals * 20:
                 break

@@ -248,7 +248,7 @@ class PymooOracle(Robust, kt.Oracle):
                 if reason is None:
                     self.run.claim(cand, trial_id)
                     slot.update(state="trial", kind="trial", trial_id=trial_id)
-                    values = dict(cand.config)
+                    values = self.run.hypermodel.encode(cand.config)
                     values["pymoo/generation"] = self.state["generation"] + 1
                     return {"status": RUNNING, "values": values}
                 if reason.startswith("duplicate"):
