@@ -171,7 +171,7 @@ class Summary:
                     size_fmt),
                 row("MACs", lambda e: e.macs, r.min_macs, r.max_macs)]
         title = ("model size (exact; min/max over every configuration)" if r.exact else
-                 "model size (BOUNDS, not exact: the whole-space check was cut, see the notes)")
+                 "model size (bounds only: the whole-space check was cut, see the notes)")
         out.print(console.table(title, ["", "default", "min", "max"], rows))
         if self.default_error:
             out.print(f"default configuration: does not build: {console._escape(self.default_error)}")
