@@ -95,6 +95,7 @@ class Builder(Walker):
         self.graph = Graph(space=space.name)
         self.taps: dict[str, int] = {}
         self.used_names: set[str] = set()
+        self.next_suffix: dict[str, int] = {}
         self.cur: int | None = None
 
     # ---- decisions ----------------------------------------------------------------------------
@@ -122,10 +123,14 @@ class Builder(Walker):
         return self.graph.nodes[self.cur if i is None else i].shape
 
     def unique(self, name: str) -> str:
-        base, n = name, 1
-        while name in self.used_names:
-            n += 1
-            name = f"{base}_{n}"
+        if name in self.used_names:
+            base, n = name, self.next_suffix.get(name, 1)
+            while name in self.used_names:
+                n += 1
+                name = f"{base}_{n}"
+            # the next collision starts here (linear, not quadratic); one back, so that a
+            # name freed right away (an op that builds nothing) is given again
+            self.next_suffix[base] = n - 1
         self.used_names.add(name)
         return name
 

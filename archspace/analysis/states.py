@@ -78,6 +78,8 @@ from ..source import Span
 Shape = tuple[int, ...]
 BYTES_PER_PARAM = 4
 DEFAULT_CAP = 4096
+#: a decision with more values than this is not forked on: it is probed like a float
+MAX_FORK = 1024
 #: extremes kept per state: smallest / largest parameter count, MACs, trainable parameters
 MIN_P, MAX_P, MIN_M, MAX_M, MIN_T, MAX_T = range(6)
 _EXTREMES = ((MIN_P, 0, min), (MAX_P, 0, max), (MIN_M, 3, min), (MAX_M, 3, max),
@@ -465,7 +467,8 @@ class SpaceWalker(Walker):
             self._reading.add(path)
         if path in st.tabs:
             raise Need(d)
-        if d.kind == "float" and not d.step:
+        if (d.kind == "float" and not d.step) or (d.size or 0) > MAX_FORK:
+            # a continuous float, or too many values to fork on: probed at representatives
             self.cont.append(d)
             return UNKNOWN
         v = _chain_get(st.ext[MIN_P][4], path)
@@ -1044,7 +1047,9 @@ class SpaceWalker(Walker):
         d = floats[0]
         if all(o[0] == "ok" for o in outcomes):
             self.approx.add(d.path)
-            self._inexact(f"continuous decision '{d.path}' changes shapes or counts at "
+            what = "continuous decision" if d.size is None else \
+                f"decision with {d.size:,} values"
+            self._inexact(f"{what} '{d.path}' changes shapes or counts at "
                           f"{stmt.span or join(scope.path, seg)}: checked at its default and "
                           f"both ends only (bound used)")
         values, weights = _reps(d)
@@ -1134,11 +1139,12 @@ def _note(table: dict, key: Any, pos: int) -> None:
 
 
 def _reps(d: Decision) -> tuple[tuple, tuple]:
-    """Representative values of a continuous float: its default (weight 1: it stands for the
-    float in the configuration count), then its ends (weight 0)."""
+    """Representative values of a continuous float (or of a domain too large to fork on):
+    its default (it stands for the whole domain in the configuration count: weight 1 for a
+    float, the domain's size otherwise), then its ends (weight 0)."""
     values = [d.default] + [v for v in (d.lo, d.hi) if v != d.default]
     values = list(dict.fromkeys(values))
-    return tuple(values), (1,) + (0,) * (len(values) - 1)
+    return tuple(values), (d.size or 1,) + (0,) * (len(values) - 1)
 
 
 # --------------------------------------------------------------------------------------------

@@ -27,7 +27,10 @@ Value = Union[bool, int, float, str]
 
 #: guards against inputs that would take the explorer minutes: copies of one repeat, and
 #: statements walked in all (every copy and alternative; the paper's spaces walk < 2,000)
-MAX_WALK_STEPS = 20_000
+MAX_WALK_STEPS = 10_000
+#: a numeric domain with more values than this is not listed (it is handled by arithmetic,
+#: sampled, or probed at representative values like a continuous float)
+MAX_LISTED = 100_000
 
 
 class _TooLarge(Exception):
@@ -52,11 +55,14 @@ class Decision(Node):
 
     # -- domain ------------------------------------------------------------------------------
     def domain_values(self) -> tuple[Value, ...] | None:
-        """Every value of a finite domain, in order; None for a continuous float."""
+        """Every value of a finite domain, in order; None for a continuous float and for a
+        numeric domain too large to list (`MAX_LISTED`; see `size` and `value_at`)."""
         if self.kind == "bool":
             return (False, True)
         if self.kind == "choice":
             return self.values
+        if (self.size or 0) > MAX_LISTED:
+            return None
         if self.kind == "int":
             step = int(self.step or 1)
             return tuple(range(int(self.lo), int(self.hi) + 1, step))
@@ -73,6 +79,20 @@ class Decision(Node):
             return int(math.floor((self.hi - self.lo) / self.step + 1e-9)) + 1
         vals = self.domain_values()
         return None if vals is None else len(vals)
+
+    @property
+    def listed(self) -> bool:
+        """A finite domain small enough to list."""
+        return self.kind in ("bool", "choice") or (self.size is not None
+                                                   and self.size <= MAX_LISTED)
+
+    def value_at(self, i: int) -> Value:
+        """The i-th value of a finite domain, without listing it."""
+        if self.kind in ("bool", "choice"):
+            return self.domain_values()[i]  # type: ignore[index]
+        if self.kind == "int":
+            return int(self.lo) + i * int(self.step or 1)
+        return _round(self.lo + i * self.step)
 
     def contains(self, value: Any) -> bool:
         if self.kind == "bool":  # 0 and 1 too, as normalize() maps them (pymoo, numpy)
