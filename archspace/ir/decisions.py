@@ -61,7 +61,7 @@ class Decision(Node):
             return (False, True)
         if self.kind == "choice":
             return self.values
-        if (self.size or 0) > MAX_LISTED:
+        if (self.kind == "float" and not self.step) or (self.size or 0) > MAX_LISTED:
             return None
         if self.kind == "int":
             step = int(self.step or 1)
