@@ -120,12 +120,22 @@ def read_file(path: str | Path) -> tuple[str, str, Path]:
         raise ArchImportError("no file name given", hint="name a .arch file")
     p = Path(path)
     display = _display(p)
+    if p.is_symlink() and not _link_stays_home(p):
+        # `lint *.arch` in CI on a contributed link to ~/.ssh/... would print its lines
+        raise ArchImportError(f"cannot read {display}: a symbolic link to a file outside its "
+                              "folder", hint="name the file itself")
     try:
         text = read_source(p, display)
     except SourceReadError as e:
         span = Span(path=display, line=e.line, col=e.col) if e.line else None
         raise ArchImportError(e.message, span, e.hint) from None
     return text, display, p.resolve()
+
+
+def _link_stays_home(link: Path) -> bool:
+    real = os.path.realpath(link)
+    homes = (os.path.realpath(link.parent), os.path.realpath(os.getcwd()))
+    return any(os.path.commonpath([real, h]) == h for h in homes)
 
 
 def parse_file(path: str | Path, *, check: bool = True,
@@ -274,13 +284,14 @@ def _resolve_imports(space: Space, base: Path, roots: Roots, sink: ErrorSink,
                 continue
             roots.loaded[str(found)] = lib
         for b in lib.blocks:
+            b = b.model_copy(update={"origin": b.origin or display})
             if b.name in blocks and blocks[b.name] != b:
                 prev = blocks[b.name]
                 where = f" (first defined at {prev.span})" if prev.span else ""
                 sink.add(ArchNameError(f"block '{b.name}' is defined twice{where}",
                                        b.span or imp.span, "rename one of them"))
                 continue
-            blocks.setdefault(b.name, b.model_copy(update={"origin": b.origin or display}))
+            blocks.setdefault(b.name, b)
         imports.append(imp.model_copy(update={"resolved": display}))
     return space.model_copy(update={"blocks": tuple(blocks.values()), "imports": tuple(imports)})
 

@@ -102,7 +102,7 @@ def read_source(path: Path, display: str) -> str:
                                   "a space is a .arch text file")
         if st.st_size > MAX_FILE_BYTES:
             raise SourceReadError(display, f"too large ({st.st_size:,} bytes; at most "
-                                  f"{MAX_FILE_BYTES:,})", "a space is a small text file")
+                                  f"{MAX_FILE_BYTES:,})", "a space is a small text file", 1, 1)
         chunks, size = [], 0
         while size <= MAX_FILE_BYTES:
             chunk = os.read(fd, 1 << 16)
@@ -117,7 +117,7 @@ def read_source(path: Path, display: str) -> str:
     data = b"".join(chunks)
     if len(data) > MAX_FILE_BYTES:
         raise SourceReadError(display, f"too large (over {MAX_FILE_BYTES:,} bytes)",
-                              "a space is a small text file")
+                              "a space is a small text file", 1, 1)
     if st.st_size == 0 and data:  # a pseudo-file that reports no size
         raise SourceReadError(display, "not a regular file (a system file)",
                               "a space is a .arch text file")

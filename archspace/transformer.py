@@ -434,7 +434,7 @@ class ToIR(Transformer_NonRecursive):
                     f"expression too long: more than {MAX_CHAIN} operators in a row",
                     Span.from_token(c[1], self.path), "name parts of it with `let`"))
             node = node.model_copy(update={"left": E.Num(value=0)})  # stop the depth here
-            n = 1
+            n = -(10**9)  # and report this chain once
         self._chain[id(node)] = n
         self._keep.append(node)
         return node
@@ -451,7 +451,7 @@ class ToIR(Transformer_NonRecursive):
         if value > MAX_INT:
             self._err(f"the number {_short(text)} is too large", meta,
                       f"an integer is at most {MAX_INT:,}")
-            value = 0
+            value = 1  # a placeholder that makes no follow-on error (0 units, 0 filters)
         return E.Num(value=value, span=self._span(meta))
 
     def float_lit(self, meta, c):

@@ -34,13 +34,16 @@ NB201_EDGES = ("e01", "e02", "e12", "e03", "e13", "e23")
 
 def _nb201_close(edge: str, tap: str) -> str:
     """Add term `tap` to the current sum unless its edge is `none`."""
-    return ("  choice %s { none: " % edge
+    return (f"  choice {edge} {{ none: "
             + "".join(f" | {op}: merge add with {tap}" for op in NB201_OPS[1:]) + " }\n")
 
 
-NB201 = (
-    'space nb201 "NAS-Bench-201-like: 15 cells share one 6-edge genotype"\n'
-    "input image: 32x32x3\n"
+def nb201(cells: int = 5, size: int = 32) -> str:
+    """The NB201 space with `cells` cells per stage on a `size` x `size` input (the full space:
+    5 and 32; the brute-force test uses a smaller network over the same 15,625 genotypes)."""
+    return (
+    f'space nb201 "NAS-Bench-201-like: {3 * cells} cells share one 6-edge genotype"\n'
+    f"input image: {size}x{size}x3\n"
     "output classes: 10\n\n"
     + "".join(f"param {e} = choice({', '.join(NB201_OPS)}) default nor_conv_3x3\n"
               for e in NB201_EDGES)
@@ -83,17 +86,20 @@ block reduce(c) {
 network {
   conv(16, 3x3, bias=false) as stem
   bn
-  repeat stage1 in 5..5 { cell(16) }
+  repeat stage1 in CELLS..CELLS { cell(16) }
   reduce(32)
-  repeat stage2 in 5..5 { cell(32) }
+  repeat stage2 in CELLS..CELLS { cell(32) }
   reduce(64)
-  repeat stage3 in 5..5 { cell(64) }
+  repeat stage3 in CELLS..CELLS { cell(64) }
   bn
   relu
   global_avg_pool
   dense(classes, softmax)
 }
-""")
+""".replace("CELLS", str(cells)))
+
+
+NB201 = nb201()
 
 DARTS_OPS = ("sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3", "max_pool_3x3", "avg_pool_3x3",
              "skip_connect")

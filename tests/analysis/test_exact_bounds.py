@@ -30,7 +30,6 @@ from archspace.analysis.graph import build_graph
 from archspace.analysis.states import check_space
 from archspace.cli import main
 from archspace.errors import ArchError
-from archspace.ir.config import canonical, default_config
 from archspace.ir.decisions import decisions_of
 
 import spaces_nas as N
@@ -41,10 +40,14 @@ AGREEMENT = ROOT / "tests" / "fixtures" / "agreement"
 GUARD_S = 30
 
 
+class WalkTimeout(BaseException):
+    """Not an Exception: code under test that catches Exception cannot swallow it."""
+
+
 @contextlib.contextmanager
 def time_guard(seconds: float, what: str):
     def stop(signum, frame):
-        raise TimeoutError(f"{what} still running after {seconds} s (issue 11: under 3 s)")
+        raise WalkTimeout(f"{what} still running after {seconds} s (issue 11: under 3 s)")
 
     old = signal.signal(signal.SIGALRM, stop)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -71,10 +74,10 @@ def nas_report(name: str):
         try:
             with time_guard(GUARD_S, f"check_space({name})"):
                 _REPORTS[name] = check_space(nas_space(name))
-        except TimeoutError as e:
+        except WalkTimeout as e:
             _REPORTS[name] = e
     r = _REPORTS[name]
-    if isinstance(r, Exception):
+    if isinstance(r, BaseException):
         raise r
     return r
 
@@ -125,8 +128,8 @@ def test_nb201_space_is_what_it_says():
     assert all(d.values == N.NB201_OPS for d in dl)
     assert cardinality(s).architectures == 5 ** 6
     g = build_graph(s)
-    # 15 cells: the stem, 15 x (4 ReLU-conv3x3-BN edges of the default genotype... every edge is
-    # nor_conv_3x3 by default: 6 convs per cell) and the two reduction blocks
+    # the default genotype is nor_conv_3x3 on all 6 edges: the stem, 6 convs in each of the 15
+    # cells, 2 in each reduction block (its projection is not an op node)
     convs = [n for n in g.nodes if n.op == "conv"]
     assert len(convs) == 1 + 15 * 6 + 2 * 2
     assert sorted({n.shape[-1] for n in convs}) == [16, 32, 64]
@@ -430,3 +433,24 @@ def test_constant_switch_fixture():
     for mode, widths in (("thin", [32, 16, 8]), ("wide", [32, 16, 24])):
         g = build_graph(space, {"mode": mode})
         assert [n.shape[-1] for n in g.nodes if n.op == "conv"] == widths
+
+
+@pytest.mark.slow
+def test_nb201_small_network_whole_space_equals_brute_force():
+    """The same 15,625 genotypes on a network of one cell per stage (8x8 input), built one by
+    one: no model of the counts, the builder on every configuration (about a minute)."""
+    space = archspace.parse(N.nb201(cells=1, size=8), "nb201_small.arch")
+    assert cardinality(space).architectures == 15_625
+    with time_guard(GUARD_S, "check_space(nb201 small)"):
+        r = check_space(space)
+    built = []
+    for geno in itertools.product(N.NB201_OPS, repeat=6):
+        g = build_graph(space, dict(zip(N.NB201_EDGES, geno)))
+        built.append((g.params, g.macs))
+    params = [b[0] for b in built]
+    macs = [b[1] for b in built]
+    assert (r.min_params.params, r.max_params.params) == (min(params), max(params)), (
+        f"reported {r.min_params.params:,}..{r.max_params.params:,}, brute force "
+        f"{min(params):,}..{max(params):,} (exact={r.exact})")
+    assert (r.min_macs.macs, r.max_macs.macs) == (min(macs), max(macs))
+    assert r.exact and r.ok and r.configs == 15_625, r.notes

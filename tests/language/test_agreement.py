@@ -37,7 +37,7 @@ from archspace.analysis.cardinality import cardinality
 from archspace.analysis.graph import build_graph
 from archspace.analysis.states import check_space
 from archspace.errors import ArchError
-from archspace.ir.config import canonical, default_config, sample_config
+from archspace.ir.config import default_config, sample_config
 from archspace.ir.decisions import decisions_of
 
 ROOT = Path(__file__).resolve().parents[2]
