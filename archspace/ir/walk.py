@@ -172,32 +172,16 @@ def branch_label(branch: Branch, i: int) -> str:
     return branch.label if branch.label is not None else str(i)
 
 
-def positional_slots(signature_names: list[str], flags: dict[str, frozenset[str]],
-                     args: tuple, kwargs: tuple, env: dict[str, Any]) -> list[str | None]:
-    """The formal each positional argument binds to, mirroring `Op.bind` (bare symbols that
-    name a flag's value bind to that flag)."""
-    taken = {kw.name for kw in kwargs}
-    out: list[str | None] = []
-    slots = [n for n in signature_names if n not in taken]
-    si = 0
-    for a in args:
+def positional_slots(op: Any, args: tuple, kwargs: tuple, env: dict[str, Any]) -> list[str | None]:
+    """The argument each positional expression of a call binds to (`Op.slots`, the one
+    binding rule): a bare name that is not bound in scope and is a flag's value binds to
+    that flag."""
+    def flag_of(a: Any) -> Any:
         if isinstance(a, E.Name) and a.name not in env:
-            flag = next((f for f, ch in flags.items() if a.name in ch and f not in taken), None)
-            if flag is not None:
-                taken.add(flag)
-                out.append(flag)
-                continue
-        while si < len(slots) and slots[si] in taken:
-            si += 1
-        if si >= len(slots):
-            # variadic tail (reshape dims) or too many arguments: name by position
-            out.append(signature_names[-1] if signature_names else None)
-            continue
-        out.append(slots[si])
-        taken.add(slots[si])
-        if slots[si] != (signature_names[-1] if signature_names else None):
-            si += 1
-    return out
+            return op._flag_for(a.name)
+        return None
+
+    return op.slots(list(args), [kw.name for kw in kwargs], flag_of)
 
 
 class Walker:
@@ -434,7 +418,7 @@ class Walker:
 
     def eval_args(self, stmt: CallStmt, seg: str, scope: Scope, names: list[str],
                   flags: dict[str, frozenset[str]]) -> tuple[list[Any], dict[str, Any]]:
-        slots = positional_slots(names, flags, stmt.args, stmt.kwargs, scope.env)
+        slots = positional_slots(self.op_of(stmt), stmt.args, stmt.kwargs, scope.env)
         base = join(scope.path, seg)
         pos = [self.evaluate(a, scope, join(base, s or f"arg{i}"))
                for i, (a, s) in enumerate(zip(stmt.args, slots))]
@@ -452,7 +436,7 @@ class Walker:
             if kw is not None:
                 span = kw.span or span
             else:
-                slots = positional_slots(names, flags, stmt.args, stmt.kwargs, scope.env)
+                slots = positional_slots(self.op_of(stmt), stmt.args, stmt.kwargs, scope.env)
                 hit = next((a for a, sl in zip(stmt.args, slots) if sl == arg), None)
                 if hit is not None and hit.span is not None:
                     span = hit.span
