@@ -169,9 +169,7 @@ class UnusedBlock(Rule):
         space = ctx.space
         if space is None or space.network is None:
             return  # a library file defines blocks for others
-        from .states import reachable_blocks
-
-        used = reachable_blocks(space)
+        used = ctx.called_blocks  # what the interpreter entered, every alternative included
         for b in space.blocks:
             if b.origin is None and b.name not in used and (
                     b.span is None or b.span.path == ctx.path):

@@ -62,13 +62,13 @@ from __future__ import annotations
 
 import itertools
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from ..blocks.base import ArgError, ShapeError
 from ..blocks.common import fmt
 from ..blocks.merge import MERGES, merge_out_shape, projection
 from ..errors import ArchError, ArchShapeError, ArchTypeError
+from .count_diagram import _ZERO, Diagram
 from ..ir import Space
 from ..ir.decisions import Decision, decisions_of
 from ..ir.nodes import CallStmt, LetStmt, NameRef, ParamDecl
@@ -236,94 +236,6 @@ class State:
 
 
 # --------------------------------------------------------------------------------------------
-@dataclass
-class Extreme:
-    """One configuration at an end of the space, with its exact counts."""
-
-    params: int
-    trainable: int
-    non_trainable: int
-    macs: int
-    config: dict[str, Any]
-    verified: bool | None = None   # build_graph of `config` gives the same counts
-
-    @property
-    def bytes(self) -> int:
-        return self.params * BYTES_PER_PARAM
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"params": self.params, "trainable": self.trainable,
-                "non_trainable": self.non_trainable, "bytes": self.bytes, "macs": self.macs,
-                "config": self.config, "verified": self.verified}
-
-
-@dataclass
-class Failure:
-    """A configuration that does not build, and where and why."""
-
-    kind: str                  # "shape" or "build"
-    message: str
-    span: Span | None
-    path: str                  # the statement's path in the network
-    shapes: tuple              # the shapes involved (input shape, or the merged shapes)
-    config: dict[str, Any]     # a full canonical configuration that fails here
-    decisions: dict[str, Any]  # the decisions the walk read to get there
-    hint: str | None = None
-    count: int = 0             # partial configurations that failed here
-    verified: bool | None = None
-
-    def non_default(self, defaults: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in self.config.items() if defaults.get(k, _MISSING) != v}
-
-    def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"kind": self.kind, "message": self.message, "path": self.path,
-                             "shapes": [fmt(s) for s in self.shapes], "config": self.config,
-                             "decisions": self.decisions, "verified": self.verified}
-        if self.span:
-            d.update(file=self.span.path, line=self.span.line, col=self.span.col)
-        if self.hint:
-            d["hint"] = self.hint
-        return d
-
-
-@dataclass
-class SpaceReport:
-    """What the whole-space walk proved."""
-
-    failures: list[Failure] = field(default_factory=list)
-    min_params: Extreme | None = None
-    max_params: Extreme | None = None
-    min_macs: Extreme | None = None
-    max_macs: Extreme | None = None
-    min_trainable: Extreme | None = None
-    max_trainable: Extreme | None = None
-    #: canonical configurations that build (discrete part; exact when `exact`)
-    configs: int = 0
-    exact: bool = True
-    notes: list[str] = field(default_factory=list)
-    approximate: list[str] = field(default_factory=list)   # continuous floats that matter
-    peak_states: int = 0
-    steps: int = 0            # state x statement visits
-    outputs: list[Shape] = field(default_factory=list)     # distinct final shapes
-    #: the count function as a decision diagram (see `Diagram`; `summary.StaticCounter`)
-    diagram: "Diagram | None" = field(default=None, repr=False)
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures
-
-    def to_dict(self) -> dict[str, Any]:
-        ex = lambda e: e.to_dict() if e else None  # noqa: E731
-        return {"ok": self.ok, "exact": self.exact, "notes": self.notes,
-                "approximate": self.approximate, "configs": self.configs,
-                "failures": [f.to_dict() for f in self.failures],
-                "params": {"min": ex(self.min_params), "max": ex(self.max_params)},
-                "macs": {"min": ex(self.min_macs), "max": ex(self.max_macs)},
-                "trainable": {"min": ex(self.min_trainable), "max": ex(self.max_trainable)},
-                "peak_states": self.peak_states, "steps": self.steps,
-                "outputs": [fmt(s) for s in self.outputs]}
-
-
 # --------------------------------------------------------------------------------------------
 class SpaceWalker(Walker):
     """Walks a template over a set of states; see the module docstring.
@@ -1055,74 +967,6 @@ class SpaceWalker(Walker):
         values, weights = _reps(d)
         raise Need(d, values, weights)
 
-_ZERO = (0, 0, 0, 0)
-
-
-class Diagram:
-    """The count function of a space as a decision diagram, recorded by the whole-space walk:
-    a state's step is an edge carrying (params, trainable, non-trainable, MACs) increments, a
-    fork is a node that branches on one decision's value, a merge joins nodes. Counting one
-    configuration follows its values from the root: a few dict lookups per decision."""
-
-    def __init__(self) -> None:
-        self.nxt: list[int] = []
-        self.delta: list[tuple] = []
-        self.branch: dict[int, tuple[str, dict[Any, int]]] = {}
-        self.end: set[int] = set()
-        self._jump: list[tuple[int, tuple]] | None = None
-
-    def new(self) -> int:
-        self.nxt.append(-1)
-        self.delta.append(_ZERO)
-        return len(self.nxt) - 1
-
-    def seq(self, a: int, b: int, delta: tuple) -> None:
-        self.nxt[a], self.delta[a] = b, delta
-
-    def decide(self, a: int, path: str, to: dict[Any, int]) -> None:
-        self.branch[a] = (path, to)
-
-    def compile(self) -> None:
-        """Collapse chains of steps: from every node, the next node that branches or ends, and
-        the increments on the way."""
-        n = len(self.nxt)
-        jump: list[tuple[int, tuple] | None] = [None] * n
-        for start in range(n):
-            if jump[start] is not None:
-                continue
-            chain, node = [], start
-            while (jump[node] is None and self.nxt[node] >= 0 and node not in self.branch
-                   and node not in self.end):
-                chain.append(node)
-                node = self.nxt[node]
-            tail = jump[node] if jump[node] is not None else (node, _ZERO)
-            target, acc = tail
-            for c in reversed(chain):
-                d = self.delta[c]
-                acc = (acc[0] + d[0], acc[1] + d[1], acc[2] + d[2], acc[3] + d[3])
-                jump[c] = (target, acc)
-            if jump[node] is None:
-                jump[node] = (node, _ZERO)
-        self._jump = jump  # type: ignore[assignment]
-
-    def evaluate(self, values: dict[str, Any]) -> tuple[int, int, int, int] | None:
-        """(params, trainable, non_trainable, macs) of a canonical configuration, or None
-        when the diagram does not know it (a failing or uncovered configuration)."""
-        if self._jump is None:
-            self.compile()
-        jump, branch, end = self._jump, self.branch, self.end
-        node, p, t, f, m = 0, 0, 0, 0, 0
-        while True:
-            node, d = jump[node]  # type: ignore[index]
-            p, t, f, m = p + d[0], t + d[1], f + d[2], m + d[3]
-            if node in end:
-                return p, t, f, m
-            b = branch.get(node)
-            if b is None:
-                return None
-            node = b[1].get(values.get(b[0], _MISSING), -1)
-            if node < 0:
-                return None
 
 
 def _tab_key(tabs: dict[str, tuple]) -> tuple:
@@ -1147,105 +991,3 @@ def _reps(d: Decision) -> tuple[tuple, tuple]:
     return tuple(values), (d.size or 1,) + (0,) * (len(values) - 1)
 
 
-# --------------------------------------------------------------------------------------------
-def check_space(space: Space, *, cap: int = DEFAULT_CAP, verify: bool = True,
-                max_failures: int = 20) -> SpaceReport:
-    """Walk every configuration of `space` at once: failures with counterexamples, exact
-    parameter and MAC extremes with the configurations that reach them."""
-    from ..ir.config import canonical
-
-    dl = decisions_of(space)
-    w = SpaceWalker(space, dl.by_path(), cap=cap, max_failures=max_failures)
-    final = w.run()
-    report = SpaceReport(exact=w.exact, notes=list(w.notes), approximate=sorted(w.approx),
-                         peak_states=w.peak, steps=w.steps, diagram=w.dg)
-    defaults = canonical(space, {})
-
-    def full(chain: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-        read = chain_dict(chain)
-        known = dl.by_path()
-        read = {k: v for k, v in read.items() if k in known}
-        try:
-            return canonical(space, read), read
-        except ArchError:
-            return read, read
-
-    for key, (f, st, where) in w.failures.items():
-        cfg, read = full(st.ext[MIN_P][4])
-        report.failures.append(Failure(kind=f.kind, message=f.message, span=f.span, path=where,
-                                       shapes=f.shapes, config=cfg, decisions=read,
-                                       hint=f.hint, count=w.fail_counts.get(key, 0)))
-    report.failures.sort(key=lambda x: (x.span.path, x.span.line, x.span.col) if x.span
-                         else ("", 0, 0))
-    final = [st.folded() if st.tabs else st for st in final]
-    if final:
-        total = final[0].clone()
-        for st in final[1:]:
-            total.absorb(st)
-        report.configs = int(total.count)
-        report.outputs = sorted({st.cur for st in final if st.cur is not None})
-        for attr, i in (("min_params", MIN_P), ("max_params", MAX_P), ("min_macs", MIN_M),
-                        ("max_macs", MAX_M), ("min_trainable", MIN_T),
-                        ("max_trainable", MAX_T)):
-            p, t, nt, m, chain = total.ext[i]
-            cfg, _read = full(chain)
-            setattr(report, attr, Extreme(params=p, trainable=t, non_trainable=nt, macs=m,
-                                          config=cfg))
-    if verify:
-        _verify(space, report, defaults)
-    return report
-
-
-def _verify(space: Space, report: SpaceReport, defaults: dict[str, Any]) -> None:
-    """Replay witnesses through the Builder: the extremes must give the same counts and every
-    counterexample must fail to build."""
-    from .graph import build_graph
-
-    cache: dict[str, Any] = {}
-
-    def build(cfg: dict[str, Any]) -> Any:
-        import json
-
-        k = json.dumps(cfg, sort_keys=True, default=str)
-        if k not in cache:
-            try:
-                cache[k] = build_graph(space, cfg)
-            except ArchError as e:
-                cache[k] = e
-        return cache[k]
-
-    for e in (report.min_params, report.max_params, report.min_macs, report.max_macs,
-              report.min_trainable, report.max_trainable):
-        if e is None:
-            continue
-        g = build(e.config)
-        e.verified = not isinstance(g, Exception) and (g.params, g.trainable, g.macs) == (
-            e.params, e.trainable, e.macs)
-        if not e.verified:
-            report.exact = False
-            note = "internal: a witness configuration does not reproduce its counts"
-            if note not in report.notes:
-                report.notes.append(note)
-    for f in report.failures:
-        f.verified = isinstance(build(f.config), ArchError)
-
-
-def reachable_blocks(space: Space) -> set[str]:
-    """Blocks the network calls, directly or through other blocks."""
-    blocks = {b.name: b for b in space.blocks}
-    seen: set[str] = set()
-
-    def visit(body: Iterable[Any]) -> None:
-        for stmt in body:
-            if isinstance(stmt, CallStmt) and stmt.op in blocks and stmt.op not in seen:
-                seen.add(stmt.op)
-                visit(blocks[stmt.op].body)
-            for attr in ("body",):
-                sub = getattr(stmt, attr, None)
-                if isinstance(sub, tuple):
-                    visit(sub)
-            for b in getattr(stmt, "branches", ()) or ():
-                visit(b.body)
-
-    visit(space.network or ())
-    return seen

@@ -9,7 +9,9 @@ from typing import Any
 from ..errors import ArchError
 from ..ir import Space
 from .cardinality import Cardinality, cardinality, fmt_count
-from .states import DEFAULT_CAP, Extreme, SpaceReport, check_space
+from .space_report import Extreme, SpaceReport
+from .states import DEFAULT_CAP
+from .whole_space import check_space
 
 
 @dataclass

@@ -1,187 +1,41 @@
-"""The one walk over a space's network that every stage shares.
+"""The interpreter of the language: what every construct means, written once.
 
-Two walkers derive from `Walker`:
-- `decisions.Explorer` visits every alternative, every copy and every optional body to list the
-  decisions of the space with the conditions under which they are active;
-- `analysis.graph.Builder` follows one configuration and produces the concrete layer graph.
+`Walker` owns scoping (lets, block arguments as lazily evaluated thunks, optional and branch
+bodies keeping their names local), expression evaluation, and the meaning of each statement:
+a call, `optional`, `repeat`, `choice` (a new decision, a switch on a choice parameter, or a
+static switch on a constant), `parallel`, `skip`, `merge`, `towers`, `from`, `output`, and
+which decision each one reads, under which condition, with which path (`naming`).
 
-Both name decisions with the same code (`segments`, `eval_args`), so a decision path means the
-same thing in the decision list, a configuration, Keras Tuner, pymoo and reports.
-Path rules: a statement's segment is its `as` label (index rendered when it depends only on
-literals and repeat indices), else its name, else its op; repeated segments in one body get
-`_2`, `_3`; repeat copies are `name[k]`; choice and parallel branches add their label; inline
-parameters add the argument name.
+A *domain* is a subclass that says what a value is and how a decision is read; it implements
+the small interface at the top of the class (`register`, `step`, `branches`, `copies`,
+`towers_run` and the `t_*` tensor operations) and nothing else:
+- `ir.decisions.Explorer`: the declaration domain (every alternative and copy; decisions and
+  their activity conditions; static checks);
+- `analysis.graph.Builder`: one configuration -> the layer graph (and, with a callback as the
+  source of values, the lazy declaration of Keras Tuner hyperparameters);
+- `analysis.states.SpaceWalker`: sets of states (whole-space shapes, exact min/max, counts);
+- `compile.training._SettingsReader`: the training settings of one configuration.
+A new construct is an `on_<kind>` method here; the domains get it for free.
 """
 
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any, Callable, Union
+from typing import Any, Callable
 
 from ..errors import ArchNameError, ArchTypeError
 from ..source import Span
 from . import expr as E
-from .base import Node
 from .nodes import (STATEMENT_KEYWORDS, Branch, CallStmt, ChoiceStmt, FromStmt, LetStmt,
                     MergeStmt, NameRef, OptionalStmt, OutputStmt, ParallelStmt, ParamDecl,
                     PositionStmt, RepeatStmt, SkipStmt, TowersStmt)
+from .naming import (_static_index, branch_label, join, join_layer,  # noqa: F401
+                     positional_slots, render_ref, segments)
+from .scope import UNKNOWN, Cond, ParamBinding, RepeatBinding, Scope, Thunk  # noqa: F401
 from .space import Space
 
 MAX_BLOCK_DEPTH = 64
 MAX_REPEAT = 256  # copies of one repeat
-
-
-class Cond(Node):
-    """'decision `path` took one of `values`' -- one term of an activity condition."""
-
-    path: str
-    values: tuple[Union[bool, int, float, str], ...]
-
-
-class _Unknown:
-    """A value that depends on a searched decision or a tensor shape (explorer only)."""
-
-    _instance = None
-
-    def __new__(cls):
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "<unknown>"
-
-
-UNKNOWN = _Unknown()
-
-
-def join(*parts: str) -> str:
-    return "/".join(p for p in parts if p)
-
-
-@dataclass
-class ParamBinding:
-    """A declared parameter in scope: its decision path and declaration."""
-
-    path: str
-    decl: ParamDecl
-    cond: tuple = ()
-
-
-@dataclass
-class RepeatBinding:
-    """A repeat's name in scope, for `name.count`."""
-
-    count_path: str
-    fixed: int | None
-
-
-class Thunk:
-    """A lazily evaluated expression (block arguments, lets): evaluating at first use keeps
-    the activity conditions of parameters exact."""
-
-    __slots__ = ("expr", "scope", "where", "done", "value", "at")
-
-    def __init__(self, expr: Any, scope: "Scope", where: str = "", at: Any = None):
-        self.expr, self.scope, self.where = expr, scope, where
-        self.done, self.value = False, None
-        # the tensor `in` means inside `expr`: the one entering the statement that wrote it
-        # (Walker.here() when the thunk was made), not the one current at first use
-        self.at = at
-
-
-@dataclass
-class Scope:
-    path: str = ""
-    env: dict[str, Any] = field(default_factory=dict)
-    cond: tuple = ()                # conjunction of (path, allowed values) for this region
-    shared_path: str | None = None  # path of the innermost repeat (for `shared param`)
-    shared_cond: tuple = ()
-    layer_prefix: str = ""
-    blocks: tuple[str, ...] = ()    # block-call stack, for recursion detection
-    in_block: bool = False
-
-    def child(self, **kw: Any) -> "Scope":
-        d = dict(path=self.path, env=self.env, cond=self.cond, shared_path=self.shared_path,
-                 shared_cond=self.shared_cond, layer_prefix=self.layer_prefix,
-                 blocks=self.blocks, in_block=self.in_block)
-        d.update(kw)
-        return Scope(**d)
-
-
-def _static_index(expr: Any, env: dict[str, Any]) -> int | None:
-    """Evaluate a label index that depends only on literals and repeat indices."""
-    if isinstance(expr, E.Num) and isinstance(expr.value, int):
-        return expr.value
-    if isinstance(expr, E.Name):
-        v = env.get(expr.name)
-        return v if isinstance(v, int) and not isinstance(v, bool) else None
-    if isinstance(expr, E.Neg):
-        v = _static_index(expr.operand, env)
-        return None if v is None else -v
-    if isinstance(expr, E.BinOp) and expr.op in ("+", "-", "*", "//", "%"):
-        a, b = _static_index(expr.left, env), _static_index(expr.right, env)
-        if a is None or b is None or (expr.op in ("//", "%") and b == 0):
-            return None
-        return binop(expr.op, a, b, None)
-    return None
-
-
-def render_ref(ref: NameRef, env: dict[str, Any]) -> str:
-    """`fire[2*k+2]` -> 'fire2' when the index is static, else 'fire'."""
-    if ref.index is None:
-        return ref.name
-    idx = _static_index(ref.index, env)
-    return ref.name if idx is None else f"{ref.name}{idx}"
-
-
-def _base_segment(stmt: Any, env: dict[str, Any]) -> str:
-    label = getattr(stmt, "label", None)
-    if isinstance(label, NameRef):  # (a position's label is a plain string)
-        return render_ref(label, env)
-    name = getattr(stmt, "name", None)
-    if isinstance(stmt, OptionalStmt):
-        if stmt.wraps:
-            return _base_segment(stmt.body[0], env)
-        return name or "optional"
-    if isinstance(stmt, CallStmt):
-        return stmt.op
-    if isinstance(stmt, (RepeatStmt, ChoiceStmt, ParallelStmt, SkipStmt)):
-        return name or stmt.kind
-    if isinstance(stmt, MergeStmt):
-        return "merge"
-    if isinstance(stmt, TowersStmt):
-        return "towers"
-    return stmt.kind
-
-
-def segments(body: tuple, env: dict[str, Any]) -> list[str]:
-    """Path segment of every statement of one body, made unique within it."""
-    seen: dict[str, int] = {}
-    out = []
-    for stmt in body:
-        base = _base_segment(stmt, env)
-        n = seen.get(base, 0) + 1
-        seen[base] = n
-        out.append(base if n == 1 else f"{base}_{n}")
-    return out
-
-
-def branch_label(branch: Branch, i: int) -> str:
-    return branch.label if branch.label is not None else str(i)
-
-
-def positional_slots(op: Any, args: tuple, kwargs: tuple, env: dict[str, Any]) -> list[str | None]:
-    """The argument each positional expression of a call binds to (`Op.slots`, the one
-    binding rule): a bare name that is not bound in scope and is a flag's value binds to
-    that flag."""
-    def flag_of(a: Any) -> Any:
-        if isinstance(a, E.Name) and a.name not in env:
-            return op._flag_for(a.name)
-        return None
-
-    return op.slots(list(args), [kw.name for kw in kwargs], flag_of)
 
 
 class Walker:
@@ -197,6 +51,7 @@ class Walker:
         self._static = False             # evaluating a value needed before any decision
         self.use_cond: tuple = ()        # the condition of the statement being walked
         self.pos = 0                     # statements entered and left, in walk order
+        self.called_blocks: set[str] = set()  # user blocks the walk entered
 
     #: the builder evaluates a `let` or block argument once; the explorer re-evaluates at each
     #: use so that a parameter's activity is the union of the places it is really used
@@ -374,6 +229,7 @@ class Walker:
     def block_scope(self, stmt: CallStmt, seg: str, scope: Scope) -> Scope:
         """Bind a user block's arguments (lazily) and return the scope of its body."""
         block = self.blocks[stmt.op]
+        self.called_blocks.add(stmt.op)
         if len(scope.blocks) >= MAX_BLOCK_DEPTH or stmt.op in scope.blocks:
             raise ArchTypeError(f"block '{stmt.op}' calls itself", stmt.span,
                                 "blocks cannot be recursive")
@@ -935,9 +791,6 @@ def _label_of(value: Any) -> str:
         return "true" if value else "false"
     return str(value)
 
-
-def join_layer(prefix: str, name: str) -> str:
-    return f"{prefix}.{name}" if prefix else name
 
 
 def _is_num(v: Any) -> bool:

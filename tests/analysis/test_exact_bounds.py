@@ -27,7 +27,7 @@ import pytest
 import archspace
 from archspace.analysis.cardinality import cardinality
 from archspace.analysis.graph import build_graph
-from archspace.analysis.states import check_space
+from archspace.analysis.whole_space import check_space
 from archspace.cli import main
 from archspace.errors import ArchError
 from archspace.ir.decisions import decisions_of
