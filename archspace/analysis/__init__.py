@@ -2,7 +2,7 @@
 
 - `graph.build_graph(space, config)`: one configuration -> its layer graph (shapes, exact
   parameter counts as Keras reports them, MACs).
-- `states.check_space(space)`: every configuration at once -> failures with counterexamples,
+- `whole_space.check_space(space)`: every configuration at once -> failures with counterexamples,
   exact min / max parameters and MACs with the configurations that reach them.
 - `cardinality.cardinality(space)`: exact number of distinct architectures, by construct;
   training settings apart.
@@ -17,7 +17,8 @@ from __future__ import annotations
 from .cardinality import Cardinality, cardinality
 from .findings import RULES, Finding, Rule
 from .lint import LintOptions, LintReport, lint
-from .states import Extreme, Failure, SpaceReport, check_space
+from .space_report import Extreme, Failure, SpaceReport
+from .whole_space import check_space
 from .summary import (Counts, StaticCounter, Summary, analyze, static_counter, static_counts,
                       summarize)
 

@@ -31,6 +31,10 @@ from typing import Any, Iterable
 from ..ir import Space
 from ..ir.decisions import Decision, DecisionList, decisions_of
 
+#: work of the exact count (state entries copied); past it the count is a bound (the product of the
+#: domain sizes, what a grid would try) and says so
+MAX_COUNT_WORK = 3_000_000
+
 _TRUE = frozenset({frozenset()})   # one empty conjunction: always
 _FALSE: frozenset = frozenset()     # no conjunction: never
 
@@ -53,10 +57,12 @@ class Group:
     decisions: list[str]
     continuous: list[str] = field(default_factory=list)
     naive: int = 1   # product of the domain sizes, ignoring conditions (what a grid would try)
+    exact: bool = True  # False: `count` is an upper bound (the exact count was too much work)
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "count": self.count, "naive": self.naive,
-                "decisions": len(self.decisions), "continuous": self.continuous}
+                "decisions": len(self.decisions), "continuous": self.continuous,
+                "exact": self.exact}
 
 
 @dataclass
@@ -72,9 +78,14 @@ class Part:
     def infinite(self) -> bool:
         return bool(self.continuous)
 
+    @property
+    def exact(self) -> bool:
+        return all(g.exact for g in self.groups)
+
     def to_dict(self) -> dict[str, Any]:
         return {"count": self.count, "count_str": fmt_count(self.count),
                 "infinite": self.infinite, "continuous": self.continuous, "naive": self.naive,
+                "exact": self.exact,
                 "groups": [g.to_dict() for g in self.groups]}
 
 
@@ -100,6 +111,10 @@ class Cardinality:
         return self.architecture.infinite
 
     @property
+    def exact(self) -> bool:
+        return self.architecture.exact and self.training.exact and self.search.exact
+
+    @property
     def total(self) -> int:
         """Architectures x training settings x search settings (discrete parts)."""
         return self.architecture.count * self.training.count * self.search.count
@@ -107,7 +122,8 @@ class Cardinality:
     def to_dict(self) -> dict[str, Any]:
         return {"architectures": self.architecture.count,
                 "architectures_str": fmt_count(self.architecture.count),
-                "infinite": self.infinite, "architecture": self.architecture.to_dict(),
+                "infinite": self.infinite, "exact": self.exact,
+                "architecture": self.architecture.to_dict(),
                 "training": self.training.to_dict(), "search": self.search.to_dict(),
                 "total": self.total, "never_active": self.never_active, "unused": self.unused}
 
@@ -147,9 +163,15 @@ def _dnf(when: tuple) -> frozenset:
     return frozenset(frozenset(conj) for conj in when)
 
 
-def count_models(decisions: list[Decision]) -> tuple[int, dict[str, bool]]:
+class TooMuchWork(Exception):
+    """The exact count would take more than `MAX_COUNT_WORK` steps."""
+
+
+def count_models(decisions: list[Decision],
+                 max_work: int = MAX_COUNT_WORK) -> tuple[int, dict[str, bool]]:
     """Exact number of canonical configurations of `decisions` (parents first), and for each
-    decision whether some configuration makes it active. Continuous floats count once."""
+    decision whether some configuration makes it active. Continuous floats count once.
+    Raises TooMuchWork past `max_work` state x decision steps."""
     index = {d.path: i for i, d in enumerate(decisions)}
     referrers: dict[str, list[int]] = {}
     for j, d in enumerate(decisions):
@@ -161,13 +183,17 @@ def count_models(decisions: list[Decision]) -> tuple[int, dict[str, bool]]:
     # a state: frozenset of (later decision index, residual) for touched conditions
     states: dict[frozenset, int] = {frozenset(): 1}
     possible: dict[str, bool] = {}
+    work = 0
     for i, d in enumerate(decisions):
         refs = [j for j in referrers.get(d.path, ()) if j > i]
-        vals = d.domain_values()
-        size = 1 if vals is None else len(vals)
+        size = d.size or 1  # (a continuous float counts once)
+        vals = d.domain_values() if refs else None
         nxt: dict[frozenset, int] = {}
         seen_active = False
         for st, n in states.items():
+            work += (len(st) + 1) * (1 + len(refs))
+            if work > max_work:
+                raise TooMuchWork(d.path)
             res = dict(st)
             own = res.pop(i, whens[i])
             active = bool(own) and (own == _TRUE or frozenset() in own)
@@ -179,9 +205,8 @@ def count_models(decisions: list[Decision]) -> tuple[int, dict[str, bool]]:
                 key = frozenset(res.items())
                 nxt[key] = nxt.get(key, 0) + (n * size if active else n)
                 continue
-            outcomes = [(v, True) for v in vals] if active else [(None, False)]
-            if active and vals is None:  # pragma: no cover - conditions never name floats
-                outcomes = [(d.default, True)]
+            outcomes = [(v, True) for v in vals] if active and vals is not None else \
+                [(d.default, True)] if active else [(None, False)]
             for v, assigned in outcomes:
                 r2 = dict(res)
                 for j in refs:
@@ -229,14 +254,19 @@ def _groups(decisions: list[Decision]) -> list[list[Decision]]:
 def _part(decisions: list[Decision], possible: dict[str, bool]) -> Part:
     part = Part()
     for members in _groups(decisions):
-        n, poss = count_models(members)
+        naive = math.prod(d.size or 1 for d in members if d.when)
+        exact = True
+        try:
+            n, poss = count_models(members)
+        except TooMuchWork:
+            # every canonical configuration is one point of the product of the domains
+            n, poss, exact = naive, {d.path: bool(d.when) for d in members}, False
         possible.update(poss)
         names = list(dict.fromkeys(_construct(d.path) for d in members))
         cont = [d.path for d in members if _is_continuous(d) and poss.get(d.path)]
-        naive = math.prod(d.size or 1 for d in members if d.when)
         part.groups.append(Group(name=" + ".join(names), count=n,
                                  decisions=[d.path for d in members], continuous=cont,
-                                 naive=naive))
+                                 naive=naive, exact=exact))
         part.count *= n
         part.naive *= naive
         part.continuous.extend(cont)

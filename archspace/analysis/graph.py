@@ -16,11 +16,8 @@ from ..blocks.merge import MERGES, merge_out_shape, projection
 from ..errors import ArchNameError, ArchShapeError, ArchTypeError
 from ..ir import Space
 from ..ir.decisions import Decision, decisions_of
-from ..ir.nodes import (CallStmt, ChoiceStmt, FromStmt, MergeStmt, NameRef,
-                        OptionalStmt, OutputStmt, ParallelStmt, ParamDecl, PositionStmt,
-                        RepeatStmt, SkipStmt, TowersStmt)
-from ..ir.walk import (RepeatBinding, Scope, Walker, branch_label, join, join_layer, segments,
-                       shape_attr)
+from ..ir.nodes import CallStmt
+from ..ir.walk import RepeatBinding, Scope, Walker, join, join_layer, shape_attr
 from ..source import Span
 
 Shape = tuple[int, ...]
@@ -98,6 +95,7 @@ class Builder(Walker):
         self.graph = Graph(space=space.name)
         self.taps: dict[str, int] = {}
         self.used_names: set[str] = set()
+        self.next_suffix: dict[str, int] = {}
         self.cur: int | None = None
 
     # ---- decisions ----------------------------------------------------------------------------
@@ -125,10 +123,14 @@ class Builder(Walker):
         return self.graph.nodes[self.cur if i is None else i].shape
 
     def unique(self, name: str) -> str:
-        base, n = name, 1
-        while name in self.used_names:
-            n += 1
-            name = f"{base}_{n}"
+        if name in self.used_names:
+            base, n = name, self.next_suffix.get(name, 1)
+            while name in self.used_names:
+                n += 1
+                name = f"{base}_{n}"
+            # the next collision starts here (linear, not quadratic); one back, so that a
+            # name freed right away (an op that builds nothing) is given again
+            self.next_suffix[base] = n - 1
         self.used_names.add(name)
         return name
 
@@ -137,52 +139,63 @@ class Builder(Walker):
         self.graph.nodes.append(node)
         return node.id
 
-    def render(self, ref: NameRef, scope: Scope) -> str:
-        if ref.index is None:
-            return ref.name
-        idx = self.evaluate(ref.index, scope)
-        return f"{ref.name}{idx}"
-
     def layer_prefix_for(self, stmt, seg, scope):
         label = getattr(stmt, "label", None)
         return join_layer(scope.layer_prefix, self.render(label, scope)) if label else \
             scope.layer_prefix
-
-    def tap(self, ref: NameRef, scope: Scope, span: Span | None) -> int:
-        name = self.render(ref, scope)
-        if name == "input" and "\0input" in scope.env:
-            return scope.env["\0input"]
-        if name in self.graph.inputs:
-            return self.graph.inputs[name]
-        if name in self.taps:
-            return self.taps[name]
-        from ..blocks.base import suggest
-
-        known = sorted(set(self.taps) | set(self.graph.inputs))
-        raise ArchNameError(f"no tensor named '{name}' here", span,
-                            suggest(name, known).strip(" ()") or
-                            "label a statement with `as NAME` before using it")
-
-    def save_tap(self, label: NameRef | None, scope: Scope) -> None:
-        if label is not None and self.cur is not None:
-            self.taps[self.render(label, scope)] = self.cur
 
     def shape_error(self, e: Exception, span: Span | None, what: str) -> ArchShapeError:
         return ArchShapeError(f"{what}: {e}", span,
                               "this configuration does not fit here; see `archspace lint` for "
                               "the whole-space check")
 
-    # ---- statements -----------------------------------------------------------------------------
-    def on_call(self, stmt: CallStmt, seg: str, scope: Scope) -> None:
-        if stmt.op in self.blocks:
-            body = self.block_scope(stmt, seg, scope)
-            body.env["\0input"] = self.cur
-            self.walk_body(self.blocks[stmt.op].body, body)
-            self.save_tap(stmt.label, scope)
-            return
-        op = REGISTRY[stmt.op]
-        names = [a.name for a in op.signature]
-        flags = {a.name: a.choices for a in op.signature if a.flag and a.choices}
+    # ---- the domain: one tensor, one choice ------------------------------------------------------
+    def branches(self, read, arms, where, span, conditional=True):
+        chosen = read()
+        for key, run in arms:
+            if key == chosen:
+                run()
+                return
+
+    def copies(self, path, lo, hi, fixed, run, span):
+        count = fixed if fixed is not None else int(self.decide(path, span))
+        for k in range(count):
+            run(k)
+
+    def towers_run(self, inputs, run, close, where, span):
+        ends = []
+        for name in inputs:  # one tower after the other; decisions are shared
+            self.cur = self.graph.inputs[name]
+            run(name)
+            ends.append(self.cur)
+        close(ends)
+
+    def t_cur(self) -> int | None:
+        return self.cur
+
+    def t_set(self, x: int | None) -> None:
+        self.cur = x
+
+    def t_store(self, base: str, name: str) -> None:
+        if self.cur is not None:
+            self.taps[name] = self.cur
+
+    def t_fetch(self, base, name, ref, scope, span) -> int:
+        if name in self.graph.inputs and not name.startswith("\0"):
+            return self.graph.inputs[name]
+        if name in self.taps:
+            return self.taps[name]
+        from ..blocks.base import suggest
+
+        known = sorted({t for t in self.taps if not t.startswith("\0")} | set(self.graph.inputs))
+        raise ArchNameError(f"no tensor named '{name}' here", span,
+                            suggest(name, known).strip(" ()") or
+                            "label a statement with `as NAME` before using it")
+
+    def t_output(self, name: str) -> None:
+        self.graph.outputs[name] = self.cur
+
+    def t_call(self, op, stmt: CallStmt, seg: str, scope: Scope, names, flags) -> None:
         pos, kws = self.eval_args(stmt, seg, scope, names, flags)
         try:
             args = op.bind(pos, kws)
@@ -203,14 +216,18 @@ class Builder(Walker):
         name = self.unique(join_layer(scope.layer_prefix, leaf))
         if not op.layers(args, in_shape, name):
             self.used_names.discard(name)  # identity, dropout(0): nothing to build
-            self.save_tap(stmt.label, scope)
             return
         trainable, frozen = op.n_params(args, in_shape)
         self.cur = self.add(name=name, kind="op", op=stmt.op, args=args, inputs=(self.cur,),
                             in_shapes=(in_shape,), shape=tuple(out), trainable=trainable,
                             non_trainable=frozen, macs=op.macs(args, in_shape),
                             path=join(scope.path, seg), span=stmt.span)
-        self.save_tap(stmt.label, scope)
+
+    def t_merge(self, op, xs, name, path, span, op_span=None) -> int:
+        return self.merge(op, list(xs), name, path, span)
+
+    def t_project(self, x, like, name, path, span) -> int:
+        return self.project(x, self.shape(like), name, path, span)
 
     def merge(self, op: Any, ids: list[int], name: str, path: str, span: Span | None) -> int:
         if op not in MERGES:
@@ -236,110 +253,6 @@ class Builder(Walker):
                         args={"target": tuple(target)}, inputs=(src,), in_shapes=(in_shape,),
                         shape=tuple(target), trainable=trainable, non_trainable=frozen,
                         macs=macs, path=path, span=span)
-
-    def on_optional(self, stmt: OptionalStmt, seg: str, scope: Scope) -> None:
-        on = self.decide(join(scope.path, seg), stmt.span)
-        if stmt.wraps:
-            inner = stmt.body[0]
-            if isinstance(inner, SkipStmt):  # `optional skip {..}`: the body always stays
-                self.on_skip(inner, seg, scope, residual=bool(on))
-            elif on:
-                self.walk_stmt(inner, seg, scope)
-            return
-        if on:
-            prefix = join_layer(scope.layer_prefix, stmt.name) if stmt.name else scope.layer_prefix
-            self.walk_body(stmt.body, scope.child(path=join(scope.path, seg), layer_prefix=prefix,
-                                                  env=dict(scope.env)))
-
-    def on_repeat(self, stmt: RepeatStmt, seg: str, scope: Scope) -> None:
-        path = join(scope.path, seg)
-        d = self.decisions.get(path)
-        lo = int(self.evaluate(stmt.lo, scope))
-        hi = int(self.evaluate(stmt.hi, scope))
-        fixed = lo if d is None else None
-        count = fixed if fixed is not None else int(self.decide(path, stmt.span))
-        self.bind_repeat(stmt, scope, path, fixed)
-        for k in range(count):
-            self.walk_body(stmt.body, self.copy_scope(stmt, seg, scope, k, (), lo, hi, path))
-
-    def on_choice(self, stmt: ChoiceStmt, seg: str, scope: Scope) -> None:
-        path = join(scope.path, seg)
-        if self.switch_binding(stmt, scope) is not None:
-            chosen = str(self.lookup(stmt.name, scope, stmt.span))
-        else:
-            chosen = self.decide(path, stmt.span)
-        for i, b in enumerate(stmt.branches):
-            label = branch_label(b, i)
-            if label == chosen:
-                self.walk_body(b.body, scope.child(path=join(path, label), env=dict(scope.env)))
-                return
-
-    def on_parallel(self, stmt: ParallelStmt, seg: str, scope: Scope) -> None:
-        path = join(scope.path, seg)
-        op = self.evaluate(stmt.merge, scope, join(path, "merge"))
-        start = self.cur
-        outs = []
-        for i, b in enumerate(stmt.branches):
-            self.cur = start
-            self.walk_body(b.body, scope.child(path=join(path, branch_label(b, i)),
-                                               env=dict(scope.env)))
-            outs.append(self.cur)
-        leaf = self.render(stmt.label, scope) if stmt.label else str(op)
-        self.cur = self.merge(op, outs, join_layer(scope.layer_prefix, leaf), path, stmt.span)
-        self.save_tap(stmt.label, scope)
-
-    def on_skip(self, stmt: SkipStmt, seg: str, scope: Scope, residual: bool = True) -> None:
-        path = join(scope.path, seg)
-        start = self.cur
-        self.walk_body(stmt.body, scope.child(path=path, env=dict(scope.env)))
-        if residual:  # the merge op is a decision only when the residual is there
-            op = self.evaluate(stmt.merge, scope, join(path, "merge")) if stmt.merge else "add"
-            leaf = self.render(stmt.label, scope) if stmt.label else (stmt.name or "skip")
-            name = join_layer(scope.layer_prefix, leaf)
-            other = start
-            if stmt.project:
-                other = self.project(start, self.shape(), name + ".proj", path, stmt.span)
-            self.cur = self.merge(op, [self.cur, other], name, path, stmt.span)
-        self.save_tap(stmt.label, scope)
-
-    def on_merge(self, stmt: MergeStmt, seg: str, scope: Scope) -> None:
-        path = join(scope.path, seg)
-        op = self.evaluate(stmt.op, scope, join(path, "op"))
-        other = self.tap(stmt.tap, scope, stmt.tap.span or stmt.span)
-        leaf = self.render(stmt.label, scope) if stmt.label else str(op)
-        name = join_layer(scope.layer_prefix, leaf)
-        if stmt.project:
-            other = self.project(other, self.shape(), name + ".proj", path, stmt.span)
-        self.cur = self.merge(op, [self.cur, other], name, path, stmt.span)
-        self.save_tap(stmt.label, scope)
-
-    def on_towers(self, stmt: TowersStmt, seg: str, scope: Scope) -> None:
-        at = self.evaluate(stmt.at, scope, join(scope.path, seg, "at"))
-        op = self.evaluate(stmt.merge, scope, join(scope.path, seg, "merge"))
-        segs = segments(stmt.body, scope.env)
-        cut = next(i for i, s in enumerate(stmt.body)
-                   if isinstance(s, PositionStmt) and s.label == at)
-        ends = []
-        for name in stmt.inputs:
-            self.cur = self.graph.inputs[name]
-            tower = scope.child(env=dict(scope.env), layer_prefix=join_layer(scope.layer_prefix, name))
-            for s, sg in zip(stmt.body[:cut], segs[:cut]):
-                self.walk_stmt(s, sg, tower)
-            ends.append(self.cur)
-        scope.env.update(tower.env)  # names bound before the merge (repeats, lets) stay visible
-        self.cur = self.merge(op, ends, join_layer(scope.layer_prefix, f"merge_{at}"),
-                              join(scope.path, seg), stmt.span)
-        for s, sg in zip(stmt.body[cut:], segs[cut:]):
-            self.walk_stmt(s, sg, scope)
-
-    def on_position(self, stmt: PositionStmt, seg, scope):
-        pass
-
-    def on_from(self, stmt: FromStmt, seg: str, scope: Scope) -> None:
-        self.cur = self.tap(stmt.ref, scope, stmt.span)
-
-    def on_output(self, stmt: OutputStmt, seg: str, scope: Scope) -> None:
-        self.graph.outputs[stmt.name] = self.cur
 
     # ---- entry --------------------------------------------------------------------------------
     def run(self) -> Graph:

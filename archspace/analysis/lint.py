@@ -110,9 +110,9 @@ class StaticChecks(Explorer):
     def on_call(self, stmt: Any, seg: str, scope: Any) -> None:
         if stmt.op not in self.blocks and stmt.op not in self.ops:
             from ..blocks.base import suggest
-            from ..ir import decisions as D
+            from ..ir.nodes import STATEMENT_KEYWORDS
 
-            keywords = list(getattr(D, "STATEMENT_KEYWORDS", ()))
+            keywords = sorted(STATEMENT_KEYWORDS)
             hint = suggest(stmt.op, list(self.ops) + list(self.blocks) + keywords).strip(" ()")
             self.note("AS103", f"unknown op or block '{stmt.op}'", stmt.span,
                       hint or "see `archspace ops` for the built-in ops, or define it with "
@@ -128,7 +128,7 @@ class StaticChecks(Explorer):
         if isinstance(value, str):
             from ..blocks.base import suggest
 
-            self.note("AS103", f"unknown merge '{value}'", getattr(x, "span", None),
+            self.note("AS103", f"unknown merge '{value}'", getattr(x, "span", x),
                       suggest(value, MERGES).strip(" ()") or "one of " + ", ".join(MERGES))
             return
         super().check_merge(value, x)
@@ -227,6 +227,7 @@ class LintContext:
         self.raw_errors = errors
         self.static: list[Finding] = []
         self.timings: dict[str, float] = {}
+        self.called_blocks: set[str] = set()
         if space is not None and not any(isinstance(e, (ArchImportError, ArchSyntaxError))
                                          for e in errors):
             checks = StaticChecks(space)
@@ -237,6 +238,7 @@ class LintContext:
                 if not errors:  # else: a follow-on of an error already reported
                     raise
             self.timings["static"] = time.perf_counter() - t
+            self.called_blocks = checks.called_blocks
             for code, message, span, hint in checks.found.values():
                 self.static.append(Finding(code=code, severity=_severity(code),
                                            message=message, file=path, span=span, hint=hint,
@@ -284,7 +286,7 @@ class LintContext:
 
     @cached_property
     def report(self) -> Any:
-        from .states import check_space
+        from .whole_space import check_space
 
         return self._timed("whole-space", lambda: check_space(self.space, cap=self.options.cap))
 

@@ -169,9 +169,7 @@ class UnusedBlock(Rule):
         space = ctx.space
         if space is None or space.network is None:
             return  # a library file defines blocks for others
-        from .states import reachable_blocks
-
-        used = reachable_blocks(space)
+        used = ctx.called_blocks  # what the interpreter entered, every alternative included
         for b in space.blocks:
             if b.origin is None and b.name not in used and (
                     b.span is None or b.span.path == ctx.path):
@@ -256,6 +254,14 @@ class OverBudget(Rule):
                     hint=f"the {'largest' if upper else 'smallest'} is "
                          f"{describe_config(worst_cfg, ctx.defaults)}; a search will reject "
                          f"these trials",
+                    metric=metric, op=op, bound=bound, value=worst, config=worst_cfg)
+            elif not ctx.report.exact:
+                # `worst` is only a bound: no proof that every configuration meets the limit
+                yield self.finding(
+                    ctx, f"cannot prove that every configuration meets {limit}: the whole-space "
+                         f"check was cut (the {'largest' if upper else 'smallest'} found has "
+                         f"{fmt_big(worst)} {what}; see AS112)", span, severity="warning",
+                    hint="raise --cap, or make the space smaller so that the check is exact",
                     metric=metric, op=op, bound=bound, value=worst, config=worst_cfg)
 
 

@@ -62,26 +62,24 @@ from __future__ import annotations
 
 import itertools
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
-from ..blocks import REGISTRY
 from ..blocks.base import ArgError, ShapeError
 from ..blocks.common import fmt
 from ..blocks.merge import MERGES, merge_out_shape, projection
 from ..errors import ArchError, ArchShapeError, ArchTypeError
+from .count_diagram import _ZERO, Diagram
 from ..ir import Space
 from ..ir.decisions import Decision, decisions_of
-from ..ir.nodes import (CallStmt, ChoiceStmt, FromStmt, LetStmt, MergeStmt, NameRef,
-                        OptionalStmt, OutputStmt, ParallelStmt, ParamDecl, PositionStmt,
-                        RepeatStmt, SkipStmt, TowersStmt)
-from ..ir.walk import (UNKNOWN, Scope, Thunk, Walker, branch_label, join, join_layer, segments,
-                       shape_attr)
+from ..ir.nodes import CallStmt, LetStmt, NameRef, ParamDecl
+from ..ir.walk import UNKNOWN, Scope, Thunk, Walker, join, shape_attr
 from ..source import Span
 
 Shape = tuple[int, ...]
 BYTES_PER_PARAM = 4
 DEFAULT_CAP = 4096
+#: a decision with more values than this is not forked on: it is probed like a float
+MAX_FORK = 1024
 #: extremes kept per state: smallest / largest parameter count, MACs, trainable parameters
 MIN_P, MAX_P, MIN_M, MAX_M, MIN_T, MAX_T = range(6)
 _EXTREMES = ((MIN_P, 0, min), (MAX_P, 0, max), (MIN_M, 3, min), (MAX_M, 3, max),
@@ -156,7 +154,7 @@ class State:
     Every statement is applied to each lane in turn (`SpaceWalker.lanewise`), so the towers
     read a shared decision at the same point of the walk and forget it together."""
 
-    __slots__ = ("cur", "stack", "taps", "live", "memo", "count", "ext", "lanes", "nid")
+    __slots__ = ("cur", "stack", "taps", "live", "memo", "count", "ext", "lanes", "nid", "tabs")
 
     def __init__(self, cur: Shape | None):
         self.cur = cur
@@ -169,6 +167,9 @@ class State:
         self.ext: list[tuple] = [(0, 0, 0, 0, None)] * 6
         self.lanes: list[tuple] | None = None          # per tower: (cur, stack, taps, memo)
         self.nid = 0                                   # its node in the count diagram
+        # decision path -> per value (value, share of `count`, 6 count deltas, 6 witness
+        # diffs): a shared decision whose alternatives rejoined in this state (see `tabulate`)
+        self.tabs: dict[str, tuple] = {}
 
     def clone(self) -> "State":
         s = State.__new__(State)
@@ -178,14 +179,16 @@ class State:
         s.lanes = None if self.lanes is None else [
             (c, k, dict(t), dict(m)) for c, k, t, m in self.lanes]
         s.nid = self.nid
+        s.tabs = dict(self.tabs) if self.tabs else {}
         return s
 
     def key(self) -> tuple:
+        tabs = _tab_key(self.tabs) if self.tabs else ()
         if self.lanes is not None:
             return ("lanes", tuple((c, k, _frozen_items(t), _frozen_items(m))
-                                   for c, k, t, m in self.lanes), _frozen_items(self.live))
+                                   for c, k, t, m in self.lanes), _frozen_items(self.live), tabs)
         return (self.cur, self.stack, _frozen_items(self.taps), _frozen_items(self.live),
-                _frozen_items(self.memo))
+                _frozen_items(self.memo), tabs)
 
     def top(self) -> tuple:
         """The innermost frame (the same structure in every lane)."""
@@ -205,6 +208,25 @@ class State:
         self.stack = self.stack[:-1]
         return frame
 
+    def fold(self, path: str) -> None:
+        """Forget a tabulated decision: each extreme takes its best value."""
+        entries = self.tabs.pop(path)
+        ext = list(self.ext)
+        for i, f, best in _EXTREMES:
+            pick = best(entries, key=lambda e: e[2][i][f])
+            a, b, c, m, ch = ext[i]
+            d = pick[2][i]
+            for kv in pick[3][i]:
+                ch = (kv[0], kv[1], ch)
+            ext[i] = (a + d[0], b + d[1], c + d[2], m + d[3], ch)
+        self.ext = ext
+
+    def folded(self) -> "State":
+        s = self.clone()
+        for path in list(s.tabs):
+            s.fold(path)
+        return s
+
     def absorb(self, other: "State") -> None:
         """Merge a state with the same key: counts add, extremes keep the better witness."""
         self.count += other.count
@@ -214,94 +236,6 @@ class State:
 
 
 # --------------------------------------------------------------------------------------------
-@dataclass
-class Extreme:
-    """One configuration at an end of the space, with its exact counts."""
-
-    params: int
-    trainable: int
-    non_trainable: int
-    macs: int
-    config: dict[str, Any]
-    verified: bool | None = None   # build_graph of `config` gives the same counts
-
-    @property
-    def bytes(self) -> int:
-        return self.params * BYTES_PER_PARAM
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"params": self.params, "trainable": self.trainable,
-                "non_trainable": self.non_trainable, "bytes": self.bytes, "macs": self.macs,
-                "config": self.config, "verified": self.verified}
-
-
-@dataclass
-class Failure:
-    """A configuration that does not build, and where and why."""
-
-    kind: str                  # "shape" or "build"
-    message: str
-    span: Span | None
-    path: str                  # the statement's path in the network
-    shapes: tuple              # the shapes involved (input shape, or the merged shapes)
-    config: dict[str, Any]     # a full canonical configuration that fails here
-    decisions: dict[str, Any]  # the decisions the walk read to get there
-    hint: str | None = None
-    count: int = 0             # partial configurations that failed here
-    verified: bool | None = None
-
-    def non_default(self, defaults: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in self.config.items() if defaults.get(k, _MISSING) != v}
-
-    def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"kind": self.kind, "message": self.message, "path": self.path,
-                             "shapes": [fmt(s) for s in self.shapes], "config": self.config,
-                             "decisions": self.decisions, "verified": self.verified}
-        if self.span:
-            d.update(file=self.span.path, line=self.span.line, col=self.span.col)
-        if self.hint:
-            d["hint"] = self.hint
-        return d
-
-
-@dataclass
-class SpaceReport:
-    """What the whole-space walk proved."""
-
-    failures: list[Failure] = field(default_factory=list)
-    min_params: Extreme | None = None
-    max_params: Extreme | None = None
-    min_macs: Extreme | None = None
-    max_macs: Extreme | None = None
-    min_trainable: Extreme | None = None
-    max_trainable: Extreme | None = None
-    #: canonical configurations that build (discrete part; exact when `exact`)
-    configs: int = 0
-    exact: bool = True
-    notes: list[str] = field(default_factory=list)
-    approximate: list[str] = field(default_factory=list)   # continuous floats that matter
-    peak_states: int = 0
-    steps: int = 0            # state x statement visits
-    outputs: list[Shape] = field(default_factory=list)     # distinct final shapes
-    #: the count function as a decision diagram (see `Diagram`; `summary.StaticCounter`)
-    diagram: "Diagram | None" = field(default=None, repr=False)
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures
-
-    def to_dict(self) -> dict[str, Any]:
-        ex = lambda e: e.to_dict() if e else None  # noqa: E731
-        return {"ok": self.ok, "exact": self.exact, "notes": self.notes,
-                "approximate": self.approximate, "configs": self.configs,
-                "failures": [f.to_dict() for f in self.failures],
-                "params": {"min": ex(self.min_params), "max": ex(self.max_params)},
-                "macs": {"min": ex(self.min_macs), "max": ex(self.max_macs)},
-                "trainable": {"min": ex(self.min_trainable), "max": ex(self.max_trainable)},
-                "peak_states": self.peak_states, "steps": self.steps,
-                "outputs": [fmt(s) for s in self.outputs]}
-
-
 # --------------------------------------------------------------------------------------------
 class SpaceWalker(Walker):
     """Walks a template over a set of states; see the module docstring.
@@ -347,6 +281,8 @@ class SpaceWalker(Walker):
         self.op_cache: dict[tuple, Any] = {}
         self.eager: set[str] = set()      # repeat counts read inside their own body
         self.dg = Diagram()
+        self._reading: set[str] | None = None
+        self._read_paths: set[str] = set()
 
     # ---- entry ----------------------------------------------------------------------------
     def run(self) -> list[State]:
@@ -400,6 +336,8 @@ class SpaceWalker(Walker):
         if not isinstance(b, Thunk):
             return super().lookup(name, scope, span)
         key = self.thunk_keys.get(id(b)) or ("anon", id(b))
+        if self._static and not self.trace:  # a bound or default: the same in every state
+            return self.force(b)
         if self.trace:
             _note(self.memo_reads, key, self.pos)
             return self.force(b)
@@ -437,7 +375,12 @@ class SpaceWalker(Walker):
         d = self.decisions.get(path)
         if d is None:
             raise ArchTypeError(f"internal: no decision at '{path}'", span)
-        if d.kind == "float" and not d.step:
+        if self._reading is not None:
+            self._reading.add(path)
+        if path in st.tabs:
+            raise Need(d)
+        if (d.kind == "float" and not d.step) or (d.size or 0) > MAX_FORK:
+            # a continuous float, or too many values to fork on: probed at representatives
             self.cont.append(d)
             return UNKNOWN
         v = _chain_get(st.ext[MIN_P][4], path)
@@ -525,6 +468,8 @@ class SpaceWalker(Walker):
 
     def _fork(self, st: State, need: Need) -> list[State]:
         d = need.decision
+        if d.path in st.tabs:
+            return self._unfold(st, d)
         values = need.values if need.values is not None else d.domain_values()
         if values is None:  # pragma: no cover - continuous floats fork with explicit values
             values = (d.default,)
@@ -537,6 +482,75 @@ class SpaceWalker(Walker):
             kids.append(k)
         self.dg.decide(st.nid, d.path, {k.live[d.path]: k.nid for k in kids})
         return kids
+
+    def _unfold(self, st: State, d: Decision) -> list[State]:
+        """A tabulated decision is read again: one state per value, each with its counts."""
+        kids = []
+        for value, share, deltas, diffs in st.tabs[d.path]:
+            k = st.clone()
+            del k.tabs[d.path]
+            k.live[d.path] = value
+            ext = []
+            for (a, b, c, m, ch), dl, df in zip(k.ext, deltas, diffs):
+                for kv in df:
+                    ch = (kv[0], kv[1], ch)
+                ext.append((a + dl[0], b + dl[1], c + dl[2], m + dl[3], ch))
+            k.ext = ext
+            k.count = st.count * share
+            k.nid = self.dg.new()
+            kids.append(k)
+        self.dg.decide(st.nid, d.path, {k.live[d.path]: k.nid for k in kids})
+        return kids
+
+    def tabulate(self, states: list[State], paths: set[str]) -> list[State]:
+        """Alternatives of a shared decision that rejoined: states that differ only in its
+        value become one state with a table of per-value counts, so that the decision does
+        not multiply the states it stays alive through (a genotype shared by every cell).
+        Exact: a later read forks the table again (`_unfold`); a decision read no more is
+        folded, each extreme taking its best value."""
+        from fractions import Fraction
+
+        for path in paths:
+            if not self.alive(self.dec_reads.get(path), self.pos + 1):
+                continue  # read no more: settle merges these states anyway
+            groups: dict[tuple, list[State]] = {}
+            rest: list[State] = []
+            for st in states:
+                if path not in st.live:
+                    rest.append(st)
+                    continue
+                live = st.live
+                st.live = {k: v for k, v in live.items() if k != path}
+                key = st.key()
+                st.live = live
+                groups.setdefault(key, []).append(st)
+            out = rest
+            for group in groups.values():
+                values = [g.live[path] for g in group]
+                if len(group) < 2 or len(set(map(repr, values))) < len(values):
+                    out.extend(group)
+                    continue
+                base = group[0]
+                total = sum(g.count for g in group)
+                base_dicts = [chain_dict(e[4]) for e in base.ext]
+                entries = []
+                for g in group:
+                    deltas = tuple((e[0] - b[0], e[1] - b[1], e[2] - b[2], e[3] - b[3])
+                                   for e, b in zip(g.ext, base.ext))
+                    diffs = tuple(tuple((k, v) for k, v in chain_dict(e[4]).items()
+                                        if bd.get(k, _MISSING) != v)
+                                  for e, bd in zip(g.ext, base_dicts))
+                    entries.append((g.live[path], Fraction(g.count, total), deltas, diffs))
+                merged = base.clone()
+                del merged.live[path]
+                merged.tabs[path] = tuple(entries)
+                merged.count = total
+                merged.nid = self.dg.new()
+                for g in group:
+                    self.dg.seq(g.nid, merged.nid, _ZERO)
+                out.append(merged)
+            states = out
+        return states
 
     @staticmethod
     def _assign(st: State, path: str, value: Any) -> State:
@@ -551,6 +565,7 @@ class SpaceWalker(Walker):
                f.span.col if f.span else 0)
         self.fail_counts[key] = self.fail_counts.get(key, 0) + st.count
         if key not in self.failures and len(self.failures) < self.max_failures:
+            st = st.folded() if st.tabs else st
             # a repeat whose count is still open (lazy) must reach the copy that failed
             stack = st.lanes[0][1] if st.lanes is not None else st.stack
             for frame in stack:
@@ -565,14 +580,17 @@ class SpaceWalker(Walker):
                   where: str) -> dict[Any, list[State]]:
         """Split the states by a structural decision's value (forking as needed)."""
         parts: dict[Any, list[State]] = {}
-        for v, st in self.each(self.S, lambda st: (read(), st), where, span):
-            parts.setdefault(v, []).append(st)
+        saved, self._reading = self._reading, set()
+        try:
+            for v, st in self.each(self.S, lambda st: (read(), st), where, span):
+                parts.setdefault(v, []).append(st)
+            self._read_paths = self._reading
+        finally:
+            self._reading = saved
         return parts
 
     def walk_stmt(self, stmt: Any, seg: str, scope: Scope) -> None:
-        self.pos += 1
         super().walk_stmt(stmt, seg, scope)
-        self.pos += 1
         self.settle()
 
     def settle(self) -> None:
@@ -600,6 +618,9 @@ class SpaceWalker(Walker):
         for st in self.S:
             if st.live:
                 st.live = {k: v for k, v in st.live.items() if keep(dr, k)}
+            if st.tabs:
+                for k in [k for k in st.tabs if not keep(dr, k)]:
+                    st.fold(k)
             self.lanewise(st, release)
             key = st.key()
             other = merged.get(key)
@@ -661,49 +682,194 @@ class SpaceWalker(Walker):
         for st in self.S:
             self.lanewise(st, fn)
 
-    # ---- taps -------------------------------------------------------------------------------
+    # ---- the domain: sets of states ------------------------------------------------------------
     def render(self, ref: NameRef, scope: Scope) -> str:
         if ref.index is None:
             return ref.name
         idx = self.evaluate(ref.index, scope)
         if idx is UNKNOWN:
+            if self.trace:
+                return ref.name
             raise Fail("build", f"the index of '{ref.name}[...]' depends on a continuous value",
                        ref.span)
         return f"{ref.name}{idx}"
 
-    def save_tap(self, st: State | None, label: NameRef | None, scope: Scope) -> None:
-        if label is None:
-            return
+    def step(self, fn: Callable[[], None], where: str, span: Span | None,
+             pure: bool = False) -> None:
         if self.trace:
-            if label.index is not None:
-                self.evaluate(label.index, scope)
-            return
-        if st is None or st.cur is None or not self.alive(self.tap_reads.get(label.name),
-                                                           self.pos + 1):
-            return  # nothing reads it later
-        st.taps[self.render(label, scope)] = (label.name, st.cur)
+            fn()
+        elif pure:
+            try:
+                for st in self.S:
+                    self.state = st
+                    self.lanewise(st, lambda _s: fn())
+            finally:
+                self.state = None
+        else:
+            self.S = self.each(self.S, lambda st: (fn(), st)[1], where, span)
 
-    def tap(self, st: State | None, ref: NameRef, scope: Scope, span: Span | None) -> Shape | None:
-        if ref.name == "input" and ref.index is None and "\0input" in scope.env:
-            token = scope.env["\0input"]
-            if self.trace:
-                _note(self.tap_reads, token, self.pos)
-                return None
-            assert st is not None
-            return st.taps[token][1]
+    def branches(self, read, arms, where, span, conditional=True) -> None:
+        # every arm in both passes, so that their positions agree
+        parts: dict[Any, list[State]] = {}
         if self.trace:
-            _note(self.tap_reads, ref.name, self.pos)
-            if ref.index is not None:
-                self.evaluate(ref.index, scope)
+            read()
+        else:
+            parts = self.partition(read, span, where)
+            read = self._read_paths
+        out: list[State] = []
+        rids = []
+        for key, run in arms:
+            self.S = parts.pop(key, [])
+            rids.append(self.enter_region())
+            run()
+            self.leave_region(rids[-1])
+            out.extend(self.S)
+        self.close_regions(rids)
+        for rest in parts.values():  # states no arm takes (an optional left out)
+            out.extend(rest)
+        self.S = self.tabulate(out, read) if not self.trace and read else out
+
+    def t_cur(self) -> Any:
+        return None if self.trace else self._st().cur
+
+    def t_set(self, x: Any) -> None:
+        if not self.trace:
+            self._st().cur = x
+
+    def t_push(self, frame: tuple) -> None:
+        if self.trace:
+            super().t_push(frame)
+        else:
+            self._st().push(frame)
+
+    def t_pop(self) -> tuple:
+        return super().t_pop() if self.trace else self._st().pop()
+
+    def t_top(self) -> tuple:
+        return super().t_top() if self.trace else self._st().stack[-1]
+
+    def t_store(self, base: str, name: str) -> None:
+        if self.trace:
+            return
+        st = self._st()
+        if st.cur is None or not self.alive(self.tap_reads.get(base), self.pos + 1):
+            return  # nothing reads it later
+        st.taps[name] = (base, st.cur)
+
+    def t_fetch(self, base: str, name: str, ref: NameRef | None, scope: Scope,
+                span: Span | None) -> Shape | None:
+        if self.trace:
+            _note(self.tap_reads, base, self.pos)
             return None
-        assert st is not None
-        name = self.render(ref, scope)
+        st = self._st()
+        if ref is None:  # a token: the tensor that entered a block
+            return st.taps[name][1]
         if name in self.inputs:
             return self.inputs[name]
         if name in st.taps:
             return st.taps[name][1]
         raise Fail("build", f"no tensor named '{name}' here", span, (),
                    "in this configuration the statement labelled with it was not built")
+
+    def t_call(self, op: Any, stmt: CallStmt, seg: str, scope: Scope, names: list[str],
+               flags: dict) -> None:
+        pos, kws = self.eval_args(stmt, seg, scope, names, flags)
+        if self.trace:
+            return
+        st = self._st()
+        if _has_unknown(pos) or _has_unknown(list(kws.values())):
+            out, t, f, m = self.probe(st, op, stmt, seg, scope, names, flags)
+        else:
+            out, t, f, m = self.apply_op(op, stmt, pos, kws, st.cur)
+        st.cur = out
+        st.add(t, f, m)
+
+    def t_merge(self, op: Any, xs: list[Any], name: str, path: str, span: Span | None,
+                op_span: Span | None = None) -> Any:
+        return None if self.trace else self.merge_shapes(op, list(xs), span)
+
+    def t_project(self, x: Any, like: Any, name: str, path: str, span: Span | None) -> Any:
+        return None if self.trace else self.project(self._st(), x, like, span)
+
+    def towers_run(self, inputs, run, close, where, span) -> None:
+        if self.trace:
+            run(inputs[-1])
+            close([None] * len(inputs))
+            return
+        # each input runs through its own copy of the body up to the cut: one lane per tower,
+        # all lanes stepping together (decisions are shared, names and taps are per tower)
+        for st in self.S:
+            st.lanes = [(self.inputs[n], st.stack, dict(st.taps), dict(st.memo))
+                        for n in inputs]
+            st.cur, st.stack, st.taps, st.memo = None, (), {}, {}
+        run(inputs[-1])
+
+        def merge(st: State) -> State:
+            lanes, st.lanes = st.lanes, None
+            # after the merge the Builder holds the last tower's taps and names
+            st.cur, st.stack, st.taps, st.memo = lanes[-1]
+            close([lane[0] for lane in lanes])
+            return st
+
+        self.S = self.each(self.S, merge, where, span, per_lane=False)
+
+    def copies(self, path: str, lo: int, hi: int, fixed: int | None,
+               run: Callable[[int], None], span: Span | None) -> None:
+        entry = self.pos
+        # lazily, a state decides "stop after k copies, or go on" at each copy boundary, so
+        # the copies are walked once per shape rather than once per count (not when the body
+        # itself reads the count: then it forks up front)
+        lazy = fixed is None and path not in self.eager
+        if self.trace:
+            if fixed is None:
+                self.value(path, span)
+        elif fixed is not None:
+            self.apply(lambda s: s.push(("repeat", fixed)))
+        elif lazy:
+            for st in self.S:
+                v = st.live.get(path)
+                self.lanewise(st, lambda s: s.push(("repeat", v, path, -1)))
+        else:
+            self.S = self.each(self.S, lambda st: st.push(("repeat", int(self.value(path)))),
+                               path, span)
+        stopped: list[State] = []
+
+        def at_copy(k: int) -> Callable[[State], None]:
+            def set_k(s: State) -> None:
+                frame = s.pop()
+                s.push(frame[:3] + (k,) if frame[1] is None and len(frame) == 4 else frame)
+            return set_k
+
+        for k in range(hi):
+            waiting: list[State] = []
+            if not self.trace:
+                go = []
+                for st in self.S:
+                    n = st.top()[1]
+                    if n is None:
+                        if k >= lo:
+                            stop = self._assign(st, path, k)
+                            stop.nid, on = self.dg.new(), self.dg.new()
+                            self.dg.decide(st.nid, path, {k: stop.nid,
+                                                          **{v: on for v in range(k + 1, hi + 1)}})
+                            st.nid = on
+                            stopped.append(stop)
+                        self.lanewise(st, at_copy(k))
+                        go.append(st)
+                    elif n > k:
+                        go.append(st)
+                    else:
+                        waiting.append(st)
+                self.S = go
+            run(k)
+            self.S = self.S + waiting
+        if self.trace:
+            if fixed is None and self.dec_reads.get(path, [-1])[-1] > entry:
+                self.eager.add(path)
+            return
+        self.S = [self._assign(st, path, hi) if st.top()[1] is None else st
+                  for st in self.S] + stopped  # (nid kept: the only count left is hi)
+        self.apply(lambda s: s.pop())
 
     # ---- shapes and counts --------------------------------------------------------------------
     def apply_op(self, op: Any, stmt: CallStmt, pos: list, kws: dict,
@@ -766,39 +932,6 @@ class SpaceWalker(Walker):
         st.add(trainable, frozen, macs)
         return tuple(target)
 
-    # ---- statements -----------------------------------------------------------------------------
-    def on_call(self, stmt: CallStmt, seg: str, scope: Scope) -> None:
-        where = join(scope.path, seg)
-        if stmt.op in self.blocks:
-            body = self.block_scope(stmt, seg, scope)
-            token = f"\0input@{self.pos}"
-            body.env["\0input"] = token
-            if not self.trace and self.alive(self.tap_reads.get(token), self.pos + 1):
-                self.apply(lambda s: s.taps.__setitem__(token, (token, s.cur)))
-            self.walk_body(self.blocks[stmt.op].body, body)
-            self._finish(stmt.label, scope, where, stmt.span)
-            return
-        op = REGISTRY[stmt.op]
-        names = [a.name for a in op.signature]
-        flags = {a.name: a.choices for a in op.signature if a.flag and a.choices}
-        if self.trace:
-            self.eval_args(stmt, seg, scope, names, flags)
-            self.save_tap(None, stmt.label, scope)
-            return
-
-        def one(st: State) -> State:
-            pos, kws = self.eval_args(stmt, seg, scope, names, flags)
-            if _has_unknown(pos) or _has_unknown(list(kws.values())):
-                out, t, f, m = self.probe(st, op, stmt, seg, scope, names, flags)
-            else:
-                out, t, f, m = self.apply_op(op, stmt, pos, kws, st.cur)
-            st.cur = out
-            st.add(t, f, m)
-            self.save_tap(st, stmt.label, scope)
-            return st
-
-        self.S = self.each(self.S, one, where, stmt.span)
-
     def probe(self, st: State, op: Any, stmt: CallStmt, seg: str, scope: Scope,
               names: list[str], flags: dict) -> tuple[Shape, int, int, int]:
         """An op whose arguments depend on continuous floats: if its shape and counts are the
@@ -826,364 +959,19 @@ class SpaceWalker(Walker):
         d = floats[0]
         if all(o[0] == "ok" for o in outcomes):
             self.approx.add(d.path)
-            self._inexact(f"continuous decision '{d.path}' changes shapes or counts at "
+            what = "continuous decision" if d.size is None else \
+                f"decision with {d.size:,} values"
+            self._inexact(f"{what} '{d.path}' changes shapes or counts at "
                           f"{stmt.span or join(scope.path, seg)}: checked at its default and "
                           f"both ends only (bound used)")
         values, weights = _reps(d)
         raise Need(d, values, weights)
 
-    def _finish(self, label: NameRef | None, scope: Scope, where: str,
-                span: Span | None) -> None:
-        """Save a label's tap after a compound statement."""
-        if label is None:
-            return
-        if self.trace:
-            self.save_tap(None, label, scope)
-            return
-
-        def one(st: State) -> State:
-            self.save_tap(st, label, scope)
-            return st
-
-        self.S = self.each(self.S, one, where, span)
-
-    def on_optional(self, stmt: OptionalStmt, seg: str, scope: Scope) -> None:
-        path = join(scope.path, seg)
-        inner = stmt.body[0] if stmt.wraps else None
-        if isinstance(inner, SkipStmt):  # `optional skip {..}`: the body stays, the residual varies
-            if self.trace:
-                self.value(path, stmt.span)
-            self.skip(inner, seg, scope, residual=path)
-            return
-        on: list[State] = []
-        off: list[State] = []
-        if self.trace:
-            self.value(path, stmt.span)
-        else:
-            parts = self.partition(lambda: self.value(path, stmt.span), stmt.span, path)
-            on, off = parts.get(True, []), parts.get(False, [])
-        self.S = on
-        if stmt.wraps:
-            self.walk_stmt(inner, seg, scope)
-        else:
-            self.walk_body(stmt.body, scope.child(path=path))
-        self.S = self.S + off
-
-    def on_repeat(self, stmt: RepeatStmt, seg: str, scope: Scope) -> None:
-        path = join(scope.path, seg)
-        d = self.decisions.get(path)
-        lo = int(self.evaluate(stmt.lo, scope))
-        hi = int(self.evaluate(stmt.hi, scope))
-        fixed = lo if d is None else None
-        self.bind_repeat(stmt, scope, path, fixed)
-        entry = self.pos
-        # lazily, a state decides "stop after k copies, or go on" at each copy boundary, so
-        # the copies are walked once per shape rather than once per count (not when the body
-        # itself reads the count: then it forks up front)
-        lazy = fixed is None and path not in self.eager
-        if self.trace:
-            if fixed is None:
-                self.value(path, stmt.span)
-        elif fixed is not None:
-            self.apply(lambda s: s.push(("repeat", fixed)))
-        elif lazy:
-            for st in self.S:
-                v = st.live.get(path)
-                self.lanewise(st, lambda s: s.push(("repeat", v, path, -1)))
-        else:
-            self.S = self.each(self.S, lambda st: st.push(("repeat", int(self.value(path)))),
-                               path, stmt.span)
-        stopped: list[State] = []
-
-        def at_copy(k: int) -> Callable[[State], None]:
-            def set_k(s: State) -> None:
-                frame = s.pop()
-                s.push(frame[:3] + (k,) if frame[1] is None and len(frame) == 4 else frame)
-            return set_k
-
-        for k in range(hi):
-            waiting: list[State] = []
-            if not self.trace:
-                go = []
-                for st in self.S:
-                    n = st.top()[1]
-                    if n is None:
-                        if k >= lo:
-                            stop = self._assign(st, path, k)
-                            stop.nid, on = self.dg.new(), self.dg.new()
-                            self.dg.decide(st.nid, path, {k: stop.nid,
-                                                          **{v: on for v in range(k + 1, hi + 1)}})
-                            st.nid = on
-                            stopped.append(stop)
-                        self.lanewise(st, at_copy(k))
-                        go.append(st)
-                    elif n > k:
-                        go.append(st)
-                    else:
-                        waiting.append(st)
-                self.S = go
-            self.walk_body(stmt.body, self.copy_scope(stmt, seg, scope, k, (), lo, hi, path))
-            self.S = self.S + waiting
-        if self.trace:
-            if fixed is None and self.dec_reads.get(path, [-1])[-1] > entry:
-                self.eager.add(path)
-            return
-        self.S = [self._assign(st, path, hi) if st.top()[1] is None else st
-                  for st in self.S] + stopped  # (nid kept: the only count left is hi)
-        self.apply(lambda s: s.pop())
-
-    def on_choice(self, stmt: ChoiceStmt, seg: str, scope: Scope) -> None:
-        path = join(scope.path, seg)
-        if self.switch_binding(stmt, scope) is not None:
-            # `choice kind { .. }` on a choice parameter: the branch follows its value
-            read = lambda: str(self.lookup(stmt.name, scope, stmt.span))  # noqa: E731
-        else:
-            read = lambda: self.value(path, stmt.span)  # noqa: E731
-        parts: dict[Any, list[State]] = {}
-        if self.trace:
-            read()
-        else:
-            parts = self.partition(read, stmt.span, path)
-        out: list[State] = []
-        rids = []
-        for i, b in enumerate(stmt.branches):
-            label = branch_label(b, i)
-            self.S = parts.get(label, [])
-            rids.append(self.enter_region())
-            self.walk_body(b.body, scope.child(path=join(path, label), env=dict(scope.env)))
-            self.leave_region(rids[-1])
-            out.extend(self.S)
-        self.close_regions(rids)
-        self.S = out
-
-    def on_parallel(self, stmt: ParallelStmt, seg: str, scope: Scope) -> None:
-        path = join(scope.path, seg)
-        if self.trace:
-            self.evaluate(stmt.merge, scope, join(path, "merge"))
-        else:
-            self.S = self.each(self.S, lambda st: st.push(
-                ("parallel", st.cur, self.evaluate(stmt.merge, scope, join(path, "merge")), ())),
-                path, stmt.span)
-
-        def start(st: State) -> None:
-            st.cur = st.stack[-1][1]
-
-        def collect(st: State) -> None:
-            kind, first, op, outs = st.pop()
-            st.push((kind, first, op, outs + (st.cur,)))
-
-        for i, b in enumerate(stmt.branches):
-            self.apply(start)
-            self.walk_body(b.body, scope.child(path=join(path, branch_label(b, i)),
-                                               env=dict(scope.env)))
-            self.apply(collect)
-        if self.trace:
-            self.save_tap(None, stmt.label, scope)
-            return
-
-        def close(st: State) -> State:
-            _kind, _start, op, outs = st.pop()
-            st.cur = self.merge_shapes(op, list(outs), stmt.span)
-            self.save_tap(st, stmt.label, scope)
-            return st
-
-        self.S = self.each(self.S, close, path, stmt.span)
-
-    def on_skip(self, stmt: SkipStmt, seg: str, scope: Scope) -> None:
-        self.skip(stmt, seg, scope, residual=None)
-
-    def skip(self, stmt: SkipStmt, seg: str, scope: Scope, residual: str | None) -> None:
-        path = join(scope.path, seg)
-        if not self.trace:
-            def open_(st: State) -> State:
-                on = True if residual is None else bool(self.value(residual))
-                return st.push(("skip", st.cur, on))
-
-            self.S = self.each(self.S, open_, path, stmt.span)
-        self.walk_body(stmt.body, scope.child(path=path, env=dict(scope.env)))
-        # the merge op is read where the residual is built, and only when it is (the Explorer
-        # conditions it on the residual)
-        op_of = lambda: (self.evaluate(stmt.merge, scope, join(path, "merge"))  # noqa: E731
-                         if stmt.merge is not None else "add")
-        if self.trace:
-            op_of()
-            self.save_tap(None, stmt.label, scope)
-            return
-
-        def close(st: State) -> State:
-            _kind, start, on = st.pop()
-            if on:
-                op = op_of()
-                other = self.project(st, start, st.cur, stmt.span) if stmt.project else start
-                st.cur = self.merge_shapes(op, [st.cur, other], stmt.span)
-            self.save_tap(st, stmt.label, scope)
-            return st
-
-        self.S = self.each(self.S, close, path, stmt.span)
-
-    def on_merge(self, stmt: MergeStmt, seg: str, scope: Scope) -> None:
-        path = join(scope.path, seg)
-        span = stmt.tap.span or stmt.span
-        if self.trace:
-            self.evaluate(stmt.op, scope, join(path, "op"))
-            self.tap(None, stmt.tap, scope, span)
-            self.save_tap(None, stmt.label, scope)
-            return
-
-        def one(st: State) -> State:
-            op = self.evaluate(stmt.op, scope, join(path, "op"))
-            other = self.tap(st, stmt.tap, scope, span)
-            if stmt.project:
-                other = self.project(st, other, st.cur, stmt.span)
-            st.cur = self.merge_shapes(op, [st.cur, other], stmt.span)
-            self.save_tap(st, stmt.label, scope)
-            return st
-
-        self.S = self.each(self.S, one, path, stmt.span)
-
-    def on_towers(self, stmt: TowersStmt, seg: str, scope: Scope) -> None:
-        at_path = join(scope.path, seg, "at")
-        path = join(scope.path, seg)
-        segs = segments(stmt.body, scope.env)
-        labels = list(dict.fromkeys(s.label for s in stmt.body if isinstance(s, PositionStmt)))
-        inputs = list(stmt.inputs)
-        parts: dict[Any, list[State]] = {}
-        if self.trace:
-            self.evaluate(stmt.at, scope, at_path)
-            self.evaluate(stmt.merge, scope, join(path, "merge"))
-        else:
-            def open_(st: State) -> tuple[Any, State]:
-                at = self.evaluate(stmt.at, scope, at_path)
-                op = self.evaluate(stmt.merge, scope, join(path, "merge"))
-                if at not in labels:
-                    raise Fail("build", f"towers merge position '@{at}' is not marked in the "
-                                        f"body", stmt.span)
-                return at, st.push(("towers", at, op))
-
-            for at, st in self.each(self.S, open_, path, stmt.span):
-                parts.setdefault(at, []).append(st)
-        out: list[State] = []
-        rids = []
-        for label in labels:
-            cut = next(i for i, s in enumerate(stmt.body)
-                       if isinstance(s, PositionStmt) and s.label == label)
-            self.S = parts.get(label, [])
-            rids.append(self.enter_region())
-            # each input runs through its own copy of the body up to the cut: one lane per
-            # tower, all lanes stepping together (the Builder walks one tower after the other;
-            # decisions are shared, names and taps are per tower, so this is the same)
-            for st in self.S:
-                st.lanes = [(self.inputs[n], st.stack, dict(st.taps), dict(st.memo))
-                            for n in inputs]
-                st.cur, st.stack, st.taps, st.memo = None, (), {}, {}
-            tower = scope.child(env=dict(scope.env),
-                                layer_prefix=join_layer(scope.layer_prefix, inputs[-1]))
-            for s, sg in zip(stmt.body[:cut], segs[:cut]):
-                self.walk_stmt(s, sg, tower)
-            scope.env.update(tower.env)  # as the Builder: names bound before the merge stay
-            if not self.trace:
-                def close(st: State) -> State:
-                    lanes, st.lanes = st.lanes, None
-                    # after the merge the Builder holds the last tower's taps and names
-                    st.cur, st.stack, st.taps, st.memo = lanes[-1]
-                    _kind, _at, op = st.pop()
-                    st.cur = self.merge_shapes(op, [lane[0] for lane in lanes], stmt.span)
-                    return st
-
-                self.S = self.each(self.S, close, path, stmt.span, per_lane=False)
-            for s, sg in zip(stmt.body[cut:], segs[cut:]):
-                self.walk_stmt(s, sg, scope)
-            self.leave_region(rids[-1])
-            out.extend(self.S)
-        self.close_regions(rids)
-        self.S = out
-
-    def on_position(self, stmt: PositionStmt, seg: str, scope: Scope) -> None:
-        pass
-
-    def on_from(self, stmt: FromStmt, seg: str, scope: Scope) -> None:
-        if self.trace:
-            self.tap(None, stmt.ref, scope, stmt.span)
-            return
-
-        def one(st: State) -> State:
-            st.cur = self.tap(st, stmt.ref, scope, stmt.span)
-            return st
-
-        self.S = self.each(self.S, one, join(scope.path, seg), stmt.span)
-
-    def on_output(self, stmt: OutputStmt, seg: str, scope: Scope) -> None:
-        pass
 
 
-_ZERO = (0, 0, 0, 0)
-
-
-class Diagram:
-    """The count function of a space as a decision diagram, recorded by the whole-space walk:
-    a state's step is an edge carrying (params, trainable, non-trainable, MACs) increments, a
-    fork is a node that branches on one decision's value, a merge joins nodes. Counting one
-    configuration follows its values from the root: a few dict lookups per decision."""
-
-    def __init__(self) -> None:
-        self.nxt: list[int] = []
-        self.delta: list[tuple] = []
-        self.branch: dict[int, tuple[str, dict[Any, int]]] = {}
-        self.end: set[int] = set()
-        self._jump: list[tuple[int, tuple]] | None = None
-
-    def new(self) -> int:
-        self.nxt.append(-1)
-        self.delta.append(_ZERO)
-        return len(self.nxt) - 1
-
-    def seq(self, a: int, b: int, delta: tuple) -> None:
-        self.nxt[a], self.delta[a] = b, delta
-
-    def decide(self, a: int, path: str, to: dict[Any, int]) -> None:
-        self.branch[a] = (path, to)
-
-    def compile(self) -> None:
-        """Collapse chains of steps: from every node, the next node that branches or ends, and
-        the increments on the way."""
-        n = len(self.nxt)
-        jump: list[tuple[int, tuple] | None] = [None] * n
-        for start in range(n):
-            if jump[start] is not None:
-                continue
-            chain, node = [], start
-            while (jump[node] is None and self.nxt[node] >= 0 and node not in self.branch
-                   and node not in self.end):
-                chain.append(node)
-                node = self.nxt[node]
-            tail = jump[node] if jump[node] is not None else (node, _ZERO)
-            target, acc = tail
-            for c in reversed(chain):
-                d = self.delta[c]
-                acc = (acc[0] + d[0], acc[1] + d[1], acc[2] + d[2], acc[3] + d[3])
-                jump[c] = (target, acc)
-            if jump[node] is None:
-                jump[node] = (node, _ZERO)
-        self._jump = jump  # type: ignore[assignment]
-
-    def evaluate(self, values: dict[str, Any]) -> tuple[int, int, int, int] | None:
-        """(params, trainable, non_trainable, macs) of a canonical configuration, or None
-        when the diagram does not know it (a failing or uncovered configuration)."""
-        if self._jump is None:
-            self.compile()
-        jump, branch, end = self._jump, self.branch, self.end
-        node, p, t, f, m = 0, 0, 0, 0, 0
-        while True:
-            node, d = jump[node]  # type: ignore[index]
-            p, t, f, m = p + d[0], t + d[1], f + d[2], m + d[3]
-            if node in end:
-                return p, t, f, m
-            b = branch.get(node)
-            if b is None:
-                return None
-            node = b[1].get(values.get(b[0], _MISSING), -1)
-            if node < 0:
-                return None
+def _tab_key(tabs: dict[str, tuple]) -> tuple:
+    return tuple(sorted((path, tuple((repr(v), share, deltas) for v, share, deltas, _ in entries))
+                        for path, entries in tabs.items()))
 
 
 def _note(table: dict, key: Any, pos: int) -> None:
@@ -1195,111 +983,11 @@ def _note(table: dict, key: Any, pos: int) -> None:
 
 
 def _reps(d: Decision) -> tuple[tuple, tuple]:
-    """Representative values of a continuous float: its default (weight 1: it stands for the
-    float in the configuration count), then its ends (weight 0)."""
+    """Representative values of a continuous float (or of a domain too large to fork on):
+    its default (it stands for the whole domain in the configuration count: weight 1 for a
+    float, the domain's size otherwise), then its ends (weight 0)."""
     values = [d.default] + [v for v in (d.lo, d.hi) if v != d.default]
     values = list(dict.fromkeys(values))
-    return tuple(values), (1,) + (0,) * (len(values) - 1)
+    return tuple(values), (d.size or 1,) + (0,) * (len(values) - 1)
 
 
-# --------------------------------------------------------------------------------------------
-def check_space(space: Space, *, cap: int = DEFAULT_CAP, verify: bool = True,
-                max_failures: int = 20) -> SpaceReport:
-    """Walk every configuration of `space` at once: failures with counterexamples, exact
-    parameter and MAC extremes with the configurations that reach them."""
-    from ..ir.config import canonical
-
-    dl = decisions_of(space)
-    w = SpaceWalker(space, dl.by_path(), cap=cap, max_failures=max_failures)
-    final = w.run()
-    report = SpaceReport(exact=w.exact, notes=list(w.notes), approximate=sorted(w.approx),
-                         peak_states=w.peak, steps=w.steps, diagram=w.dg)
-    defaults = canonical(space, {})
-
-    def full(chain: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-        read = chain_dict(chain)
-        known = dl.by_path()
-        read = {k: v for k, v in read.items() if k in known}
-        try:
-            return canonical(space, read), read
-        except ArchError:
-            return read, read
-
-    for key, (f, st, where) in w.failures.items():
-        cfg, read = full(st.ext[MIN_P][4])
-        report.failures.append(Failure(kind=f.kind, message=f.message, span=f.span, path=where,
-                                       shapes=f.shapes, config=cfg, decisions=read,
-                                       hint=f.hint, count=w.fail_counts.get(key, 0)))
-    report.failures.sort(key=lambda x: (x.span.path, x.span.line, x.span.col) if x.span
-                         else ("", 0, 0))
-    if final:
-        total = final[0].clone()
-        for st in final[1:]:
-            total.absorb(st)
-        report.configs = total.count
-        report.outputs = sorted({st.cur for st in final if st.cur is not None})
-        for attr, i in (("min_params", MIN_P), ("max_params", MAX_P), ("min_macs", MIN_M),
-                        ("max_macs", MAX_M), ("min_trainable", MIN_T),
-                        ("max_trainable", MAX_T)):
-            p, t, nt, m, chain = total.ext[i]
-            cfg, _read = full(chain)
-            setattr(report, attr, Extreme(params=p, trainable=t, non_trainable=nt, macs=m,
-                                          config=cfg))
-    if verify:
-        _verify(space, report, defaults)
-    return report
-
-
-def _verify(space: Space, report: SpaceReport, defaults: dict[str, Any]) -> None:
-    """Replay witnesses through the Builder: the extremes must give the same counts and every
-    counterexample must fail to build."""
-    from .graph import build_graph
-
-    cache: dict[str, Any] = {}
-
-    def build(cfg: dict[str, Any]) -> Any:
-        import json
-
-        k = json.dumps(cfg, sort_keys=True, default=str)
-        if k not in cache:
-            try:
-                cache[k] = build_graph(space, cfg)
-            except ArchError as e:
-                cache[k] = e
-        return cache[k]
-
-    for e in (report.min_params, report.max_params, report.min_macs, report.max_macs,
-              report.min_trainable, report.max_trainable):
-        if e is None:
-            continue
-        g = build(e.config)
-        e.verified = not isinstance(g, Exception) and (g.params, g.trainable, g.macs) == (
-            e.params, e.trainable, e.macs)
-        if not e.verified:
-            report.exact = False
-            note = "internal: a witness configuration does not reproduce its counts"
-            if note not in report.notes:
-                report.notes.append(note)
-    for f in report.failures:
-        f.verified = isinstance(build(f.config), ArchError)
-
-
-def reachable_blocks(space: Space) -> set[str]:
-    """Blocks the network calls, directly or through other blocks."""
-    blocks = {b.name: b for b in space.blocks}
-    seen: set[str] = set()
-
-    def visit(body: Iterable[Any]) -> None:
-        for stmt in body:
-            if isinstance(stmt, CallStmt) and stmt.op in blocks and stmt.op not in seen:
-                seen.add(stmt.op)
-                visit(blocks[stmt.op].body)
-            for attr in ("body",):
-                sub = getattr(stmt, attr, None)
-                if isinstance(sub, tuple):
-                    visit(sub)
-            for b in getattr(stmt, "branches", ()) or ():
-                visit(b.body)
-
-    visit(space.network or ())
-    return seen

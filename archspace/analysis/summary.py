@@ -9,7 +9,9 @@ from typing import Any
 from ..errors import ArchError
 from ..ir import Space
 from .cardinality import Cardinality, cardinality, fmt_count
-from .states import DEFAULT_CAP, Extreme, SpaceReport, check_space
+from .space_report import Extreme, SpaceReport
+from .states import DEFAULT_CAP
+from .whole_space import check_space
 
 
 @dataclass
@@ -104,8 +106,13 @@ class Summary:
         r = self.report
 
         def rng(lo: Extreme | None, hi: Extreme | None, get: Any) -> dict[str, Any]:
+            # when a limit cut the walk, the extremes found are real configurations: the true
+            # minimum is at most `min`, the true maximum at least `max`
             return {"min": get(lo) if lo else None, "max": get(hi) if hi else None,
-                    "default": get(self.default) if self.default else None}
+                    "default": get(self.default) if self.default else None,
+                    "exact": r.exact,
+                    "min_is": "exact" if r.exact else "upper_bound",
+                    "max_is": "exact" if r.exact else "lower_bound"}
 
         return {
             "cardinality": self.cardinality.to_dict(),
@@ -130,6 +137,8 @@ class Summary:
         c, r = self.cardinality, self.report
         out = console.out
         arch = fmt_count(c.architectures)
+        if not c.architecture.exact:  # the exact count was too much work: a product bound
+            arch = "at most " + arch
         if c.infinite:
             arch += " x continuous (" + ", ".join(c.architecture.continuous) + ")"
         rows = [["architectures", arch],
@@ -139,7 +148,8 @@ class Summary:
                 ["total", fmt_count(c.total)]]
         if c.search.groups:
             rows.insert(2, ["search settings", fmt_count(c.search.count)])
-        out.print(console.table("size of the space (distinct configurations, exact)",
+        out.print(console.table("size of the space (distinct configurations"
+                                + (", exact)" if c.exact else ")"),
                                 ["", "count"], rows))
         parts = [[g.name, fmt_count(g.count), fmt_count(g.naive), str(len(g.decisions)),
                   ", ".join(g.continuous) or "-"] for g in c.architecture.groups]
@@ -149,10 +159,13 @@ class Summary:
                                      "decisions", "continuous"], parts))
         d = self.default
 
+        at_most, at_least = ("", "") if r.exact else ("at most ", "at least ")
+
         def row(name: str, get: Any, lo: Extreme | None, hi: Extreme | None,
                 fmt: Any = lambda v: f"{v:,}") -> list[str]:
-            return [name, fmt(get(d)) if d else "-", fmt(get(lo)) if lo else "-",
-                    fmt(get(hi)) if hi else "-"]
+            return [name, fmt(get(d)) if d else "-",
+                    at_most + fmt(get(lo)) if lo else "-",
+                    at_least + fmt(get(hi)) if hi else "-"]
 
         size_fmt = lambda v: f"{v:,} ({human_bytes(v)})"  # noqa: E731
         rows = [row("parameters", lambda e: e.params, r.min_params, r.max_params),
@@ -162,18 +175,23 @@ class Summary:
                 row("size, float32 bytes", lambda e: e.bytes, r.min_params, r.max_params,
                     size_fmt),
                 row("MACs", lambda e: e.macs, r.min_macs, r.max_macs)]
-        note = "" if r.exact else " (bound used)"
-        out.print(console.table(f"model size (exact{note}; min/max over every configuration)",
-                                ["", "default", "min", "max"], rows))
+        title = ("model size (exact; min/max over every configuration)" if r.exact else
+                 "model size (bounds only: the whole-space check was cut, see the notes)")
+        out.print(console.table(title, ["", "default", "min", "max"], rows))
         if self.default_error:
             out.print(f"default configuration: does not build: {console._escape(self.default_error)}")
         if r.min_params is not None:
             out.print(f"smallest: {console._escape(self._diff(r.min_params.config))}")
             out.print(f"largest:  {console._escape(self._diff(r.max_params.config))}")
         if r.ok:
-            how = "proved" if r.exact else "checked (bound used)"
-            out.print(f"shape check: every configuration builds ({how}: {fmt_count(r.configs)} "
-                      f"architectures, at most {r.peak_states} distinct states at once)")
+            if r.exact:
+                n = c.architectures if c.architecture.exact else r.configs
+                out.print(f"shape check: every configuration builds (proved: "
+                          f"{fmt_count(n)} architectures, at most {r.peak_states} "
+                          f"distinct states at once)")
+            else:
+                out.print(f"shape check: no failure found in the part checked (NOT a proof: "
+                          f"{fmt_count(r.configs)} architectures checked)")
         else:
             out.print(f"[bold red]shape check: {len(r.failures)} place(s) where some "
                       f"configuration does not build[/]")

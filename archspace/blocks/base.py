@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Iterable
+from typing import Callable, Any, ClassVar, Iterable
 
 Shape = tuple[int, ...]
 
@@ -99,29 +99,14 @@ class Op:
     def bind(self, positional: Iterable[Any], keywords: dict[str, Any]) -> dict[str, Any]:
         """Bind call arguments to the signature; raise ArgError with a readable message."""
         sig = {a.name: a for a in self.signature}
+        positional = list(positional)
         out: dict[str, Any] = {}
-        # positional slots: every argument in order, minus those given by keyword
-        slots = iter([a for a in self.signature if a.name not in keywords])
-        slot = next(slots, None)
-        for value in positional:
-            flag = self._flag_for(value)
-            if flag is not None and flag.name not in out and flag.name not in keywords:
-                out[flag.name] = value
-                continue
-            while slot is not None and slot.name in out and slot.type != "ints":
-                slot = next(slots, None)
-            if flag is not None and not _takes_symbol(slot, value):
-                # a second bare `relu` would otherwise land in an unrelated slot and report a
-                # confusing type error there
-                raise ArgError(f"{self.name}() got two values for argument '{flag.name}'",
-                               flag.name)
-            if slot is None:
-                raise ArgError(self._too_many())
-            if slot.type == "ints":
-                out.setdefault(slot.name, []).append(value)
-                continue
-            out[slot.name] = value
-            slot = next(slots, None)
+        for value, name in zip(positional, self.slots(positional, keywords, self._flag_for,
+                                                      strict=True)):
+            if sig[name].type == "ints":
+                out.setdefault(name, []).append(value)
+            else:
+                out[name] = value
         for key, value in keywords.items():
             if key not in sig:
                 raise ArgError(f"{self.name}() has no argument '{key}'" + suggest(key, sig), key)
@@ -135,6 +120,43 @@ class Op:
         out = {a.name: coerce(self.name, a, out[a.name]) for a in self.signature}
         self.check(out)
         return out
+
+    def slots(self, items: list[Any], keywords: Iterable[str],
+              flag_of: Callable[[Any], "ArgSpec | None"], strict: bool = False) -> list[Any]:
+        """The argument each positional item binds to: the one binding rule, used for values
+        (`bind`) and for the expressions a template writes (decision paths name the argument
+        an inline searched value is given to). A bare symbol that is a flag's value (`relu`)
+        binds to that flag; the others fill the remaining arguments in order; a variadic
+        (`ints`) argument takes the rest. `strict`: raise ArgError where binding fails (else
+        the item binds to None)."""
+        keywords = set(keywords)
+        filled: set[str] = set()
+        names: list[Any] = []
+        slots = iter([a for a in self.signature if a.name not in keywords])
+        slot = next(slots, None)
+        for item in items:
+            flag = flag_of(item)
+            if flag is not None and flag.name not in filled and flag.name not in keywords:
+                filled.add(flag.name)
+                names.append(flag.name)
+                continue
+            while slot is not None and slot.name in filled and slot.type != "ints":
+                slot = next(slots, None)
+            if flag is not None and strict and not _takes_symbol(slot, item):
+                # a second bare `relu` would otherwise land in an unrelated slot and report a
+                # confusing type error there
+                raise ArgError(f"{self.name}() got two values for argument '{flag.name}'",
+                               flag.name)
+            if slot is None:
+                if strict:
+                    raise ArgError(self._too_many())
+                names.append(None)
+                continue
+            names.append(slot.name)
+            if slot.type != "ints":
+                filled.add(slot.name)
+                slot = next(slots, None)
+        return names
 
     def check(self, args: dict[str, Any]) -> None:
         """Validate argument values that do not depend on the input shape (ranges, combinations);

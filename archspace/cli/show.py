@@ -11,6 +11,14 @@ from . import console
 from .app import app, load
 
 
+#: decision rows shown in the terminal; cells longer than MAX_CELL are cut
+MAX_ROWS, MAX_CELL = 100, 160
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_CELL else text[:MAX_CELL - 1] + "…"
+
+
 def _fmt_value(v) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
@@ -73,10 +81,13 @@ def show(
         w = Walker(space)
         outs = [[o.name, _fmt_value(w.evaluate(o.units, Scope()))] for o in space.outputs]
         console.out.print(console.table(f"outputs ({space.task})", ["name", "units"], outs))
-    rows = [[d.path, d.kind, d.domain_str(), _fmt_value(d.default), d.when_str()]
-            for d in dl.decisions]
-    console.out.print(console.table(f"decisions ({len(rows)})",
+    rows = [[_cut(d.path), d.kind, _cut(d.domain_str()), _cut(_fmt_value(d.default)),
+             _cut(d.when_str())] for d in dl.decisions[:MAX_ROWS]]
+    console.out.print(console.table(f"decisions ({len(dl.decisions)})",
                                     ["path", "kind", "domain", "default", "active when"], rows))
+    if len(dl.decisions) > MAX_ROWS:  # the terminal is no place for thousands of rows
+        console.out.print(f"... and {len(dl.decisions) - MAX_ROWS:,} more decisions "
+                          "(`archspace show --json` lists them all)")
     if summary is not None:
         summary.render(console)
     if diagram:

@@ -38,7 +38,7 @@ def canonical(space: Space, values: Mapping[str, Any] | None = None, *,
     dropped (or, with strict=True, reported)."""
     values = {k: _json_value(v) for k, v in dict(values or {}).items()}
     dl = decisions_of(space)
-    known = dl.by_path()
+    known, plan = _plan(dl)
     problems = []
     unknown = [path for path in values if path not in known]
     for path in unknown[:MAX_REPORTED]:   # suggest() per path is slow on a huge file
@@ -48,17 +48,23 @@ def canonical(space: Space, values: Mapping[str, Any] | None = None, *,
                                     hint="`archspace show FILE` lists every decision"))
     hidden = len(unknown) - len(problems)
     out: dict[str, Any] = {}
-    for d in dl.decisions:
-        if not d.active(out):
-            if strict and d.path in values:
-                problems.append(ConfigError(f"decision '{d.path}' is inactive here "
+    for d, path, default, when, listed in plan:
+        if when is not None and not any(all(out.get(p, _MISSING) in vals for p, vals in conj)
+                                        for conj in when):
+            if strict and path in values:
+                problems.append(ConfigError(f"decision '{path}' is inactive here "
                                             f"(active when {d.when_str()})"))
             continue
-        v = values.get(d.path, d.default)
+        v = values.get(path, default)
+        try:  # a listed value of its own type: the usual case, one dict lookup
+            out[path] = listed[(type(v), v)]
+            continue
+        except (KeyError, TypeError):
+            pass
         if not d.contains(v):
-            problems.append(ConfigError(f"{d.path} = {v!r} is outside its domain {d.domain_str()}"))
-            v = d.default
-        out[d.path] = d.normalize(v)
+            problems.append(ConfigError(f"{path} = {v!r} is outside its domain {d.domain_str()}"))
+            v = default
+        out[path] = d.normalize(v)
     more = hidden + max(0, len(problems) - MAX_REPORTED)
     if more:   # a huge file must not print a huge report
         problems = problems[:MAX_REPORTED] + [ConfigError(f"... and {more} more problem(s)")]
@@ -67,6 +73,33 @@ def canonical(space: Space, values: Mapping[str, Any] | None = None, *,
 
         raise ArchErrors(problems) if len(problems) > 1 else problems[0]
     return out
+
+
+_MISSING = object()
+_PLANS: dict[int, tuple[DecisionList, tuple]] = {}
+
+
+def _plan(dl: DecisionList) -> tuple[dict[str, Decision], list[tuple]]:
+    """The decision list compiled for checking configurations fast (cached per list): per
+    decision its condition as sets and its listed values keyed by (type, value)."""
+    hit = _PLANS.get(id(dl))
+    if hit is not None and hit[0] is dl:
+        return hit[1]
+    plan = []
+    for d in dl.decisions:
+        when = None if d.when == ((),) else tuple(
+            tuple((c.path, frozenset(c.values)) for c in conj) for conj in d.when)
+        listed: dict = {}
+        if d.kind == "choice":
+            listed = {(type(v), v): v for v in d.values or ()}
+        elif d.kind == "bool":
+            listed = {(bool, False): False, (bool, True): True}
+        plan.append((d, d.path, d.default, when, listed))
+    if len(_PLANS) > 64:
+        _PLANS.clear()
+    result = (dl.by_path(), plan)
+    _PLANS[id(dl)] = (dl, result)
+    return result
 
 
 def default_config(space: Space) -> dict[str, Any]:

@@ -12,26 +12,25 @@ from __future__ import annotations
 import math
 from typing import Any, Iterable, Literal, Union
 
-from pydantic import Field, ValidationError
+from pydantic import ValidationError
 
 from ..errors import ArchError, ArchNameError, ArchTypeError, ErrorSink
 from ..source import Span
-from . import expr as E
 from .base import Node
-from .nodes import (CallStmt, ChoiceStmt, FromStmt, MergeStmt, NameRef, OptionalStmt,
-                    OutputStmt, ParallelStmt, ParamDecl, PositionStmt, RepeatStmt, SkipStmt,
-                    TowersStmt)
+from .nodes import CallStmt, NameRef, OptionalStmt, ParamDecl
 from .params import BoolParam, ChoiceParam, FixedParam, FloatParam, IntParam
 from .space import Space
-from .walk import (UNKNOWN, Cond, ParamBinding, RepeatBinding, Scope, Walker, branch_label, join,
-                   positional_slots, render_ref, segments)
+from .walk import (MAX_REPEAT, UNKNOWN, Cond, ParamBinding, RepeatBinding, Scope,  # noqa: F401
+                   Walker, join, render_ref)
 
 Value = Union[bool, int, float, str]
 
 #: guards against inputs that would take the explorer minutes: copies of one repeat, and
 #: statements walked in all (every copy and alternative; the paper's spaces walk < 2,000)
-MAX_REPEAT = 256
-MAX_WALK_STEPS = 20_000
+MAX_WALK_STEPS = 10_000
+#: a numeric domain with more values than this is not listed (it is handled by arithmetic,
+#: sampled, or probed at representative values like a continuous float)
+MAX_LISTED = 100_000
 
 
 class _TooLarge(Exception):
@@ -56,11 +55,14 @@ class Decision(Node):
 
     # -- domain ------------------------------------------------------------------------------
     def domain_values(self) -> tuple[Value, ...] | None:
-        """Every value of a finite domain, in order; None for a continuous float."""
+        """Every value of a finite domain, in order; None for a continuous float and for a
+        numeric domain too large to list (`MAX_LISTED`; see `size` and `value_at`)."""
         if self.kind == "bool":
             return (False, True)
         if self.kind == "choice":
             return self.values
+        if (self.kind == "float" and not self.step) or (self.size or 0) > MAX_LISTED:
+            return None
         if self.kind == "int":
             step = int(self.step or 1)
             return tuple(range(int(self.lo), int(self.hi) + 1, step))
@@ -77,6 +79,20 @@ class Decision(Node):
             return int(math.floor((self.hi - self.lo) / self.step + 1e-9)) + 1
         vals = self.domain_values()
         return None if vals is None else len(vals)
+
+    @property
+    def listed(self) -> bool:
+        """A finite domain small enough to list."""
+        return self.kind in ("bool", "choice") or (self.size is not None
+                                                   and self.size <= MAX_LISTED)
+
+    def value_at(self, i: int) -> Value:
+        """The i-th value of a finite domain, without listing it."""
+        if self.kind in ("bool", "choice"):
+            return self.domain_values()[i]  # type: ignore[index]
+        if self.kind == "int":
+            return int(self.lo) + i * int(self.step or 1)
+        return _round(self.lo + i * self.step)
 
     def contains(self, value: Any) -> bool:
         if self.kind == "bool":  # 0 and 1 too, as normalize() maps them (pymoo, numpy)
@@ -235,14 +251,6 @@ class Explorer(Walker):
         if cond is not None:
             p.add_when(cond)
 
-    def static(self, x: Any, scope: Scope, what: str, span: Span | None) -> Any:
-        v = self.evaluate(x, scope, "")
-        if v is UNKNOWN:
-            raise ArchTypeError(f"{what} must not depend on a searched value or a tensor shape",
-                                getattr(x, "span", None) or span,
-                                "use literals, block arguments or repeat indices here")
-        return v
-
     def domain(self, param: Any, scope: Scope, span: Span | None) -> dict[str, Any]:
         """Evaluate a parameter's domain statically and check it."""
         if isinstance(param, IntParam):
@@ -350,12 +358,34 @@ class Explorer(Walker):
     def repeat_count(self, binding: RepeatBinding, scope: Scope) -> Any:
         return binding.fixed if binding.fixed is not None else UNKNOWN
 
+    def decision_value(self, path: str, span: Span | None) -> Any:
+        return UNKNOWN
+
+    def switch_values(self, path: str) -> tuple | None:
+        p = self.pending.get(path)
+        if p is None:  # its declaration was malformed (already reported)
+            return None
+        if p.fields.get("kind") != "choice":
+            raise ArchTypeError(f"'choice' switches on the parameter '{path}', which must be a "
+                                "choice()", p.span)
+        return tuple(p.fields.get("values") or ())
+
+    def check_positions(self, at_path: str, positions: list[str], stmt: Any) -> None:
+        d = self.pending.get(at_path)
+        if d is None:
+            return
+        for v in d.fields.get("values") or ():
+            if v not in positions:
+                raise ArchNameError(f"towers merge position '@{v}' is not marked in the body",
+                                    getattr(stmt.at, "span", None) or stmt.span,
+                                    "positions: " + ", ".join("@" + p for p in positions))
+        d.fields["source"] = "towers"
+
     # ---- statements -------------------------------------------------------------------------
     def walk_stmt(self, stmt: Any, seg: str, scope: Scope) -> None:
         self.steps += 1
         if self.steps > MAX_WALK_STEPS:
             raise _TooLarge(stmt)
-        saved, self.use_cond = self.use_cond, scope.cond
         try:
             super().walk_stmt(stmt, seg, scope)
         except ArchError as e:
@@ -365,7 +395,6 @@ class Explorer(Walker):
             msg = e.errors()[0].get("msg", "invalid value") if e.errors() else "invalid value"
             self.sink.add(ArchTypeError(f"invalid decision here: {msg}", stmt.span))
         finally:
-            self.use_cond = saved
             self.note_label(stmt, scope)
 
     def note_label(self, stmt: Any, scope: Scope) -> None:
@@ -386,7 +415,6 @@ class Explorer(Walker):
         """A tap must name an input, `input` (in a block: the block's input) or a label given
         earlier; which labelled copy exists is only known per configuration."""
         if ref.index is not None:
-            self.evaluate(ref.index, scope)
             if ref.name in self.tap_bases:
                 return
         elif (ref.name in self.tap_names or self.space.input(ref.name) is not None
@@ -402,26 +430,9 @@ class Explorer(Walker):
                             suggest(ref.name, known).strip(" ()") or
                             f"label an earlier statement with `as {ref.name}`, or name an input")
 
-    def on_call(self, stmt: CallStmt, seg: str, scope: Scope) -> None:
-        if stmt.op in self.blocks:
-            body_scope = self.block_scope(stmt, seg, scope)
-            self.walk_body(self.blocks[stmt.op].body, body_scope)
-            return
-        op = self.ops.get(stmt.op)
-        if op is None:
-            from ..blocks.base import suggest
-            from ..transformer import STATEMENT_KEYWORDS
-
-            # statement keywords too: a misspelt `optinal conv(..)` parses as two calls
-            candidates = list(self.ops) + list(self.blocks) + sorted(STATEMENT_KEYWORDS)
-            hint = suggest(stmt.op, candidates).strip(" ()") or None
-            span = stmt.span and stmt.span.model_copy(update={
-                "end_line": stmt.span.line, "end_col": stmt.span.col + len(stmt.op)})
-            raise ArchNameError(f"unknown op or block '{stmt.op}'", span,
-                                hint or "see `archspace ops` for the built-in ops, or define "
-                                        "it with `block`")
-        names = [a.name for a in op.signature]
-        flags = {a.name: a.choices for a in op.signature if a.flag and a.choices}
+    # ---- the (absent) tensor: static checks only ----------------------------------------------
+    def t_call(self, op: Any, stmt: CallStmt, seg: str, scope: Scope, names: list[str],
+               flags: dict[str, frozenset[str]]) -> None:
         pos, kws = self.eval_args(stmt, seg, scope, names, flags)
         if not any(v is UNKNOWN or _has_unknown(v) for v in list(pos) + list(kws.values())):
             from ..blocks.base import ArgError
@@ -430,127 +441,19 @@ class Explorer(Walker):
                 op.bind(pos, kws)
             except ArgError as e:
                 raise self.arg_error(stmt, e, scope, names, flags) from None
-        if stmt.label is not None and stmt.label.index is not None:
-            self.evaluate(stmt.label.index, scope)
 
-    def on_optional(self, stmt: OptionalStmt, seg: str, scope: Scope) -> None:
-        path = join(scope.path, seg)
-        default = self.static(stmt.default, scope, "a default", stmt.span) if stmt.default else False
-        if not isinstance(default, bool):
-            raise ArchTypeError("an optional's default must be true or false",
-                                stmt.default.span if stmt.default else stmt.span,
-                                "write `optional default true ...`")
-        self.register(path, dict(kind="bool", values=None, default=default, source="optional"),
-                      scope.cond, stmt.span)
-        inner = scope.child(cond=scope.cond + (Cond(path=path, values=(True,)),))
-        if stmt.wraps and isinstance(stmt.body[0], SkipStmt):
-            # `optional skip { body }`: only the residual is optional, the body always stays
-            self.on_skip(stmt.body[0], seg, scope, merge_scope=inner)
-        elif stmt.wraps:
-            self.walk_stmt(stmt.body[0], seg, inner)
-        else:
-            self.walk_body(stmt.body, inner.child(path=path, env=dict(scope.env)))
+    def t_merge(self, op: Any, xs: list[Any], name: str, path: str, span: Span | None,
+                op_span: Span | None = None) -> Any:
+        self.check_merge(op, op_span or span)
+        return None
 
-    def on_repeat(self, stmt: RepeatStmt, seg: str, scope: Scope) -> None:
-        path = join(scope.path, seg)
-        lo = self.static(stmt.lo, scope, "a repeat bound", stmt.span)
-        hi = self.static(stmt.hi, scope, "a repeat bound", stmt.span)
-        if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (lo, hi)):
-            raise ArchTypeError(f"repeat bounds must be integers >= 0, got {lo!r}..{hi!r}",
-                                stmt.span)
-        if lo > hi:
-            raise ArchTypeError(f"repeat {lo}..{hi}: the lower bound is above the upper",
-                                stmt.span, f"write {hi}..{lo}")
-        if hi > MAX_REPEAT:
-            raise ArchTypeError(f"repeat {lo}..{hi}: at most {MAX_REPEAT} copies", stmt.span)
-        default = self.static(stmt.default, scope, "a default", stmt.span) if stmt.default else lo
-        if not (isinstance(default, int) and lo <= default <= hi):
-            raise ArchTypeError(f"default {default!r} is outside the repeat range {lo}..{hi}",
-                                stmt.default.span if stmt.default else stmt.span,
-                                f"the default count is an integer in {lo}..{hi}")
-        fixed = lo if lo == hi else None
-        if fixed is None:
-            self.register(path, dict(kind="int", lo=lo, hi=hi, step=1, default=default,
-                                     source="repeat"), scope.cond, stmt.span)
-        self.bind_repeat(stmt, scope, path, fixed)
-        for k in range(hi):
-            cond = scope.cond
-            if k >= lo:
-                cond = cond + (Cond(path=path, values=tuple(range(k + 1, hi + 1))),)
-            self.walk_body(stmt.body, self.copy_scope(stmt, seg, scope, k, cond, lo, hi, path))
+    def t_fetch(self, base: str, name: str, ref: NameRef | None, scope: Scope,
+                span: Span | None) -> Any:
+        if ref is not None:
+            self.check_tap(ref, scope)
+        return None
 
-    def on_choice(self, stmt: ChoiceStmt, seg: str, scope: Scope) -> None:
-        path = join(scope.path, seg)
-        labels = [branch_label(b, i) for i, b in enumerate(stmt.branches)]
-        switch = self.switch_binding(stmt, scope)
-        if switch is not None:
-            self.on_switch(stmt, switch, labels, path, scope)
-            return
-        default = labels[0]
-        if stmt.default is not None:
-            d = stmt.default
-            default = d.name if isinstance(d, E.Name) else self.static(d, scope, "a default",
-                                                                        stmt.span)
-            if isinstance(default, int) and not isinstance(default, bool) and str(default) in labels:
-                default = str(default)
-            if default not in labels:
-                raise ArchTypeError(f"default '{default}' is not one of the alternatives",
-                                    d.span, "alternatives: " + ", ".join(labels))
-        self.register(path, dict(kind="choice", values=tuple(labels), default=default,
-                                 source="choice"), scope.cond, stmt.span)
-        for label, b in zip(labels, stmt.branches):
-            cond = scope.cond + (Cond(path=path, values=(label,)),)
-            self.walk_body(b.body, scope.child(path=join(path, label), cond=cond,
-                                               env=dict(scope.env)))
-
-    def on_switch(self, stmt: ChoiceStmt, binding: ParamBinding, labels: list[str], path: str,
-                  scope: Scope) -> None:
-        pending = self.pending.get(binding.path)
-        if pending is None:  # the parameter's declaration was malformed (already reported)
-            return
-        values = [str(v) for v in pending.fields.get("values") or ()]
-        if pending.fields.get("kind") != "choice":
-            raise ArchTypeError(f"'choice {stmt.name}' switches on a parameter, which must be a "
-                                "choice()", stmt.span)
-        missing = [v for v in values if v not in labels]
-        extra = [lb for lb in labels if lb not in values]
-        if missing or extra:
-            raise ArchTypeError(
-                f"'choice {stmt.name}' must have one branch per value of the parameter",
-                stmt.span, (f"missing: {', '.join(missing)}" if missing else "") +
-                ("; " if missing and extra else "") + (f"not a value: {', '.join(extra)}"
-                                                      if extra else ""))
-        pending.add_when(self.use_cond)
-        for label, b in zip(labels, stmt.branches):
-            value = next(v for v in pending.fields["values"] if str(v) == label)
-            cond = scope.cond + (Cond(path=binding.path, values=(value,)),)
-            self.walk_body(b.body, scope.child(path=join(path, label), cond=cond,
-                                               env=dict(scope.env)))
-
-    def on_parallel(self, stmt: ParallelStmt, seg: str, scope: Scope) -> None:
-        path = join(scope.path, seg)
-        self.check_merge(self.evaluate(stmt.merge, scope, join(path, "merge")), stmt.merge)
-        for i, b in enumerate(stmt.branches):
-            self.walk_body(b.body, scope.child(path=join(path, branch_label(b, i)),
-                                               env=dict(scope.env)))
-
-    def on_skip(self, stmt: SkipStmt, seg: str, scope: Scope,
-                merge_scope: Scope | None = None) -> None:
-        path = join(scope.path, seg)
-        if stmt.merge is not None:
-            ms = merge_scope or scope
-            saved, self.use_cond = self.use_cond, ms.cond
-            try:
-                self.check_merge(self.evaluate(stmt.merge, ms, join(path, "merge")), stmt.merge)
-            finally:
-                self.use_cond = saved
-        self.walk_body(stmt.body, scope.child(path=path, env=dict(scope.env)))
-
-    def on_merge(self, stmt: MergeStmt, seg: str, scope: Scope) -> None:
-        self.check_merge(self.evaluate(stmt.op, scope, join(scope.path, seg, "op")), stmt.op)
-        self.check_tap(stmt.tap, scope)
-
-    def check_merge(self, value: Any, x: Any) -> None:
+    def check_merge(self, value: Any, span: Any) -> None:
         from ..blocks.merge import MERGES
 
         if value is UNKNOWN or (isinstance(value, str) and value in MERGES):
@@ -562,50 +465,8 @@ class Explorer(Walker):
             hint = suggest(value[:-5], ("choice",)).strip(" ()")
         else:
             hint = suggest(str(value), MERGES).strip(" ()")
-        raise ArchNameError(f"unknown merge '{value}'", getattr(x, "span", None),
+        raise ArchNameError(f"unknown merge '{value}'", getattr(span, "span", span),
                             hint or "one of " + ", ".join(MERGES))
-
-    def on_towers(self, stmt: TowersStmt, seg: str, scope: Scope) -> None:
-        for name in stmt.inputs:
-            if self.space.input(name) is None:
-                from ..blocks.base import suggest
-
-                raise ArchNameError(f"towers: unknown input '{name}'", stmt.span,
-                                    suggest(name, [i.name for i in self.space.inputs]).strip(" ()")
-                                    or "declare it with `input NAME: HxWxC`")
-        if len(stmt.inputs) < 2:
-            raise ArchTypeError("towers needs at least two inputs", stmt.span)
-        positions = [s.label for s in stmt.body if isinstance(s, PositionStmt)]
-        self.check_merge(self.evaluate(stmt.merge, scope, join(scope.path, seg, "merge")),
-                         stmt.merge)
-        at_path = join(scope.path, seg, "at")
-        at = self.evaluate(stmt.at, scope, at_path)
-        if at is not UNKNOWN and at not in positions:
-            raise ArchNameError(f"towers merge position '@{at}' is not marked in the body",
-                                stmt.at.span, "mark it with @" + str(at))
-        d = self.pending.get(at_path)
-        if d is not None:
-            for v in d.fields.get("values") or ():
-                if v not in positions:
-                    raise ArchNameError(f"towers merge position '@{v}' is not marked in the body",
-                                        stmt.at.span, "positions: " + ", ".join(
-                                            "@" + p for p in positions))
-            d.fields["source"] = "towers"
-        self.walk_body(stmt.body, scope)
-
-    def on_position(self, stmt: PositionStmt, seg: str, scope: Scope) -> None:
-        pass
-
-    def on_from(self, stmt: FromStmt, seg: str, scope: Scope) -> None:
-        self.check_tap(stmt.ref, scope)
-
-    def on_output(self, stmt: OutputStmt, seg: str, scope: Scope) -> None:
-        if not any(o.name == stmt.name for o in self.space.outputs) and self.space.outputs:
-            from ..blocks.base import suggest
-
-            raise ArchNameError(f"unknown output '{stmt.name}'", stmt.span,
-                                suggest(stmt.name, [o.name for o in self.space.outputs]).strip(" ()")
-                                or "declare it with `output NAME: UNITS`")
 
     # ---- settings -----------------------------------------------------------------------------
     def walk_settings(self, root: Scope) -> None:

@@ -10,6 +10,10 @@ from .base import Node
 from .expr import Expr, KwArg
 from .params import Param
 
+#: words that start a statement: a block named so could not be called
+STATEMENT_KEYWORDS = frozenset({"optional", "repeat", "choice", "parallel", "skip", "merge",
+                                "towers", "from", "output", "let", "param", "shared"})
+
 
 class NameRef(Node):
     """`fire[2 * k + 2]`, `skip[i]`, `conv1`: a label or tap, optionally indexed."""

@@ -1,201 +1,41 @@
-"""The one walk over a space's network that every stage shares.
+"""The interpreter of the language: what every construct means, written once.
 
-Two walkers derive from `Walker`:
-- `decisions.Explorer` visits every alternative, every copy and every optional body to list the
-  decisions of the space with the conditions under which they are active;
-- `analysis.graph.Builder` follows one configuration and produces the concrete layer graph.
+`Walker` owns scoping (lets, block arguments as lazily evaluated thunks, optional and branch
+bodies keeping their names local), expression evaluation, and the meaning of each statement:
+a call, `optional`, `repeat`, `choice` (a new decision, a switch on a choice parameter, or a
+static switch on a constant), `parallel`, `skip`, `merge`, `towers`, `from`, `output`, and
+which decision each one reads, under which condition, with which path (`naming`).
 
-Both name decisions with the same code (`segments`, `eval_args`), so a decision path means the
-same thing in the decision list, a configuration, Keras Tuner, pymoo and reports.
-Path rules: a statement's segment is its `as` label (index rendered when it depends only on
-literals and repeat indices), else its name, else its op; repeated segments in one body get
-`_2`, `_3`; repeat copies are `name[k]`; choice and parallel branches add their label; inline
-parameters add the argument name.
+A *domain* is a subclass that says what a value is and how a decision is read; it implements
+the small interface at the top of the class (`register`, `step`, `branches`, `copies`,
+`towers_run` and the `t_*` tensor operations) and nothing else:
+- `ir.decisions.Explorer`: the declaration domain (every alternative and copy; decisions and
+  their activity conditions; static checks);
+- `analysis.graph.Builder`: one configuration -> the layer graph (and, with a callback as the
+  source of values, the lazy declaration of Keras Tuner hyperparameters);
+- `analysis.states.SpaceWalker`: sets of states (whole-space shapes, exact min/max, counts);
+- `compile.training._SettingsReader`: the training settings of one configuration.
+A new construct is an `on_<kind>` method here; the domains get it for free.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable, Union
+from contextlib import contextmanager
+from typing import Any, Callable
 
 from ..errors import ArchNameError, ArchTypeError
 from ..source import Span
 from . import expr as E
-from .base import Node
-from .nodes import (Branch, CallStmt, ChoiceStmt, FromStmt, LetStmt, MergeStmt, NameRef,
-                    OptionalStmt, OutputStmt, ParallelStmt, ParamDecl, PositionStmt, RepeatStmt,
-                    SkipStmt, TowersStmt)
+from .nodes import (STATEMENT_KEYWORDS, Branch, CallStmt, ChoiceStmt, FromStmt, LetStmt,
+                    MergeStmt, NameRef, OptionalStmt, OutputStmt, ParallelStmt, ParamDecl,
+                    PositionStmt, RepeatStmt, SkipStmt, TowersStmt)
+from .naming import (_static_index, branch_label, join, join_layer,  # noqa: F401
+                     positional_slots, render_ref, segments)
+from .scope import UNKNOWN, Cond, ParamBinding, RepeatBinding, Scope, Thunk  # noqa: F401
 from .space import Space
 
 MAX_BLOCK_DEPTH = 64
-
-
-class Cond(Node):
-    """'decision `path` took one of `values`' -- one term of an activity condition."""
-
-    path: str
-    values: tuple[Union[bool, int, float, str], ...]
-
-
-class _Unknown:
-    """A value that depends on a searched decision or a tensor shape (explorer only)."""
-
-    _instance = None
-
-    def __new__(cls):
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "<unknown>"
-
-
-UNKNOWN = _Unknown()
-
-
-def join(*parts: str) -> str:
-    return "/".join(p for p in parts if p)
-
-
-@dataclass
-class ParamBinding:
-    """A declared parameter in scope: its decision path and declaration."""
-
-    path: str
-    decl: ParamDecl
-    cond: tuple = ()
-
-
-@dataclass
-class RepeatBinding:
-    """A repeat's name in scope, for `name.count`."""
-
-    count_path: str
-    fixed: int | None
-
-
-class Thunk:
-    """A lazily evaluated expression (block arguments, lets): evaluating at first use keeps
-    the activity conditions of parameters exact."""
-
-    __slots__ = ("expr", "scope", "where", "done", "value", "at")
-
-    def __init__(self, expr: Any, scope: "Scope", where: str = "", at: Any = None):
-        self.expr, self.scope, self.where = expr, scope, where
-        self.done, self.value = False, None
-        # the tensor `in` means inside `expr`: the one entering the statement that wrote it
-        # (Walker.here() when the thunk was made), not the one current at first use
-        self.at = at
-
-
-@dataclass
-class Scope:
-    path: str = ""
-    env: dict[str, Any] = field(default_factory=dict)
-    cond: tuple = ()                # conjunction of (path, allowed values) for this region
-    shared_path: str | None = None  # path of the innermost repeat (for `shared param`)
-    shared_cond: tuple = ()
-    layer_prefix: str = ""
-    blocks: tuple[str, ...] = ()    # block-call stack, for recursion detection
-    in_block: bool = False
-
-    def child(self, **kw: Any) -> "Scope":
-        d = dict(path=self.path, env=self.env, cond=self.cond, shared_path=self.shared_path,
-                 shared_cond=self.shared_cond, layer_prefix=self.layer_prefix,
-                 blocks=self.blocks, in_block=self.in_block)
-        d.update(kw)
-        return Scope(**d)
-
-
-def _static_index(expr: Any, env: dict[str, Any]) -> int | None:
-    """Evaluate a label index that depends only on literals and repeat indices."""
-    if isinstance(expr, E.Num) and isinstance(expr.value, int):
-        return expr.value
-    if isinstance(expr, E.Name):
-        v = env.get(expr.name)
-        return v if isinstance(v, int) and not isinstance(v, bool) else None
-    if isinstance(expr, E.Neg):
-        v = _static_index(expr.operand, env)
-        return None if v is None else -v
-    if isinstance(expr, E.BinOp) and expr.op in ("+", "-", "*", "//", "%"):
-        a, b = _static_index(expr.left, env), _static_index(expr.right, env)
-        if a is None or b is None or (expr.op in ("//", "%") and b == 0):
-            return None
-        return binop(expr.op, a, b, None)
-    return None
-
-
-def render_ref(ref: NameRef, env: dict[str, Any]) -> str:
-    """`fire[2*k+2]` -> 'fire2' when the index is static, else 'fire'."""
-    if ref.index is None:
-        return ref.name
-    idx = _static_index(ref.index, env)
-    return ref.name if idx is None else f"{ref.name}{idx}"
-
-
-def _base_segment(stmt: Any, env: dict[str, Any]) -> str:
-    label = getattr(stmt, "label", None)
-    if isinstance(label, NameRef):  # (a position's label is a plain string)
-        return render_ref(label, env)
-    name = getattr(stmt, "name", None)
-    if isinstance(stmt, OptionalStmt):
-        if stmt.wraps:
-            return _base_segment(stmt.body[0], env)
-        return name or "optional"
-    if isinstance(stmt, CallStmt):
-        return stmt.op
-    if isinstance(stmt, (RepeatStmt, ChoiceStmt, ParallelStmt, SkipStmt)):
-        return name or stmt.kind
-    if isinstance(stmt, MergeStmt):
-        return "merge"
-    if isinstance(stmt, TowersStmt):
-        return "towers"
-    return stmt.kind
-
-
-def segments(body: tuple, env: dict[str, Any]) -> list[str]:
-    """Path segment of every statement of one body, made unique within it."""
-    seen: dict[str, int] = {}
-    out = []
-    for stmt in body:
-        base = _base_segment(stmt, env)
-        n = seen.get(base, 0) + 1
-        seen[base] = n
-        out.append(base if n == 1 else f"{base}_{n}")
-    return out
-
-
-def branch_label(branch: Branch, i: int) -> str:
-    return branch.label if branch.label is not None else str(i)
-
-
-def positional_slots(signature_names: list[str], flags: dict[str, frozenset[str]],
-                     args: tuple, kwargs: tuple, env: dict[str, Any]) -> list[str | None]:
-    """The formal each positional argument binds to, mirroring `Op.bind` (bare symbols that
-    name a flag's value bind to that flag)."""
-    taken = {kw.name for kw in kwargs}
-    out: list[str | None] = []
-    slots = [n for n in signature_names if n not in taken]
-    si = 0
-    for a in args:
-        if isinstance(a, E.Name) and a.name not in env:
-            flag = next((f for f, ch in flags.items() if a.name in ch and f not in taken), None)
-            if flag is not None:
-                taken.add(flag)
-                out.append(flag)
-                continue
-        while si < len(slots) and slots[si] in taken:
-            si += 1
-        if si >= len(slots):
-            # variadic tail (reshape dims) or too many arguments: name by position
-            out.append(signature_names[-1] if signature_names else None)
-            continue
-        out.append(slots[si])
-        taken.add(slots[si])
-        if slots[si] != (signature_names[-1] if signature_names else None):
-            si += 1
-    return out
+MAX_REPEAT = 256  # copies of one repeat
 
 
 class Walker:
@@ -207,6 +47,11 @@ class Walker:
         self.blocks = {b.name: b for b in space.blocks}
         self._root_env: dict[str, Any] = {}
         self._at: Any = None  # while a thunk is evaluated: the tensor its `in` refers to
+        self._frames: list[tuple] = []   # construct frames of a walk without tensors
+        self._static = False             # evaluating a value needed before any decision
+        self.use_cond: tuple = ()        # the condition of the statement being walked
+        self.pos = 0                     # statements entered and left, in walk order
+        self.called_blocks: set[str] = set()  # user blocks the walk entered
 
     #: the builder evaluates a `let` or block argument once; the explorer re-evaluates at each
     #: use so that a parameter's activity is the union of the places it is really used
@@ -359,7 +204,13 @@ class Walker:
 
     def walk_stmt(self, stmt: Any, seg: str, scope: Scope) -> None:
         method: Callable = getattr(self, "on_" + stmt.kind)
-        method(stmt, seg, scope)
+        self.pos += 1
+        saved, self.use_cond = self.use_cond, scope.cond
+        try:
+            method(stmt, seg, scope)
+        finally:
+            self.use_cond = saved
+            self.pos += 1
 
     def on_let(self, stmt: LetStmt, seg: str, scope: Scope) -> None:
         scope.env[stmt.name] = Thunk(stmt.value, scope.child(env=dict(scope.env)),
@@ -378,6 +229,7 @@ class Walker:
     def block_scope(self, stmt: CallStmt, seg: str, scope: Scope) -> Scope:
         """Bind a user block's arguments (lazily) and return the scope of its body."""
         block = self.blocks[stmt.op]
+        self.called_blocks.add(stmt.op)
         if len(scope.blocks) >= MAX_BLOCK_DEPTH or stmt.op in scope.blocks:
             raise ArchTypeError(f"block '{stmt.op}' calls itself", stmt.span,
                                 "blocks cannot be recursive")
@@ -422,7 +274,7 @@ class Walker:
 
     def eval_args(self, stmt: CallStmt, seg: str, scope: Scope, names: list[str],
                   flags: dict[str, frozenset[str]]) -> tuple[list[Any], dict[str, Any]]:
-        slots = positional_slots(names, flags, stmt.args, stmt.kwargs, scope.env)
+        slots = positional_slots(self.op_of(stmt), stmt.args, stmt.kwargs, scope.env)
         base = join(scope.path, seg)
         pos = [self.evaluate(a, scope, join(base, s or f"arg{i}"))
                for i, (a, s) in enumerate(zip(stmt.args, slots))]
@@ -440,7 +292,7 @@ class Walker:
             if kw is not None:
                 span = kw.span or span
             else:
-                slots = positional_slots(names, flags, stmt.args, stmt.kwargs, scope.env)
+                slots = positional_slots(self.op_of(stmt), stmt.args, stmt.kwargs, scope.env)
                 hit = next((a for a, sl in zip(stmt.args, slots) if sl == arg), None)
                 if hit is not None and hit.span is not None:
                     span = hit.span
@@ -449,6 +301,221 @@ class Walker:
             message, _, rest = message.partition(" (did you mean ")
             hint = "did you mean " + rest.rstrip(")")
         return ArchTypeError(message, span, hint)
+
+    # ==== the domain interface ==================================================================
+    # A domain says what a value is and how a decision is read; the `on_*` methods below say
+    # what each construct means, once, for every domain. The defaults describe a walk with no
+    # tensors (the decision list): frames are kept so that construct code can pop what it
+    # pushed, and every tensor is None.
+    def register(self, path: str, fields: dict[str, Any], cond: tuple | None,
+                 span: Span | None) -> None:
+        """A structural decision stands here (the declaration domain records it)."""
+
+    def step(self, fn: Callable[[], None], where: str, span: Span | None,
+             pure: bool = False) -> None:
+        """Run `fn` once per tensor context of the domain (one graph, every state, every
+        lane). `pure`: fn reads no decision (no fork needed)."""
+        fn()
+
+    def branches(self, read: Callable[[], Any], arms: list[tuple[Any, Callable[[], None]]],
+                 where: str, span: Span | None, conditional: bool = True) -> None:
+        """Exclusive alternatives: arm `(key, run)` is walked where `read()` gives `key`.
+        `conditional=False`: every arm walks the same statements (towers merge points), so a
+        domain that visits all alternatives may visit one."""
+        read()
+        for _key, run in arms if conditional else arms[:1]:
+            run()
+
+    def copies(self, path: str, lo: int, hi: int, fixed: int | None,
+               run: Callable[[int], None], span: Span | None) -> None:
+        """Repeat copies: copy k is walked where the count is above k."""
+        for k in range(hi):
+            run(k)
+
+    def towers_run(self, inputs: tuple[str, ...], run: Callable[[str], None],
+                   close: Callable[[list[Any]], None], where: str, span: Span | None) -> None:
+        """Each input runs through its own copy of a towers body up to the cut (`run(name)`
+        walks it for the input `name`); then `close(ends)` merges the ends."""
+        run(inputs[-1])
+        self.step(lambda: close([None] * len(inputs)), where, span)
+
+    def t_cur(self) -> Any:
+        return None
+
+    def t_set(self, x: Any) -> None:
+        pass
+
+    def t_push(self, frame: tuple) -> None:
+        self._frames.append(frame)
+
+    def t_pop(self) -> tuple:
+        return self._frames.pop()
+
+    def t_top(self) -> tuple:
+        return self._frames[-1]
+
+    def t_call(self, op: Any, stmt: CallStmt, seg: str, scope: Scope, names: list[str],
+               flags: dict[str, frozenset[str]]) -> None:
+        """Apply a primitive op to the current tensor (its arguments evaluated here)."""
+        self.eval_args(stmt, seg, scope, names, flags)
+
+    def t_merge(self, op: Any, xs: list[Any], name: str, path: str, span: Span | None,
+                op_span: Span | None = None) -> Any:
+        return None
+
+    def t_project(self, x: Any, like: Any, name: str, path: str, span: Span | None) -> Any:
+        return None
+
+    def t_store(self, base: str, name: str) -> None:
+        """Save the current tensor as tap `name` (`base`: the label without its index)."""
+
+    def t_fetch(self, base: str, name: str, ref: NameRef | None, scope: Scope,
+                span: Span | None) -> Any:
+        return None
+
+    def t_output(self, name: str) -> None:
+        pass
+
+    def render(self, ref: NameRef, scope: Scope) -> str:
+        """A label's name in this walk: `fire[k + 2]` -> 'fire3'."""
+        if ref.index is None:
+            return ref.name
+        idx = self.evaluate(ref.index, scope)
+        return ref.name if idx is UNKNOWN else f"{ref.name}{idx}"
+
+    def switch_values(self, path: str) -> tuple | None:
+        """The domain of the choice parameter at `path`, when this walk knows it."""
+        return None
+
+    # ==== what each construct means =============================================================
+    def static(self, x: Any, scope: Scope, what: str, span: Span | None) -> Any:
+        """A value that must be known before any decision is taken (bounds, defaults)."""
+        saved, self._static = self._static, True
+        try:
+            v = self.evaluate(x, scope, "")
+        finally:
+            self._static = saved
+        if v is UNKNOWN:
+            raise ArchTypeError(f"{what} must not depend on a searched value or a tensor shape",
+                                getattr(x, "span", None) or span,
+                                "use literals, block arguments or repeat indices here")
+        return v
+
+    def save_tap(self, label: NameRef | None, scope: Scope) -> None:
+        if label is not None:
+            self.t_store(label.name, self.render(label, scope))
+
+    def read_tap(self, ref: NameRef, scope: Scope, span: Span | None) -> Any:
+        if ref.name == "input" and ref.index is None and "\0input" in scope.env:
+            token = scope.env["\0input"]  # in a block: the tensor that entered it
+            return self.t_fetch(token, token, None, scope, span)
+        return self.t_fetch(ref.name, self.render(ref, scope), ref, scope, span)
+
+    def leaf(self, label: NameRef | None, scope: Scope, fallback: str) -> str:
+        return self.render(label, scope) if label is not None else fallback
+
+    def op_of(self, stmt: CallStmt) -> Any:
+        from ..blocks import REGISTRY
+
+        op = REGISTRY.get(stmt.op)
+        if op is None:
+            from ..blocks.base import suggest
+
+            # statement keywords too: a misspelt `optinal conv(..)` parses as two calls
+            candidates = list(REGISTRY) + list(self.blocks) + sorted(STATEMENT_KEYWORDS)
+            hint = suggest(stmt.op, candidates).strip(" ()") or None
+            span = stmt.span and stmt.span.model_copy(update={
+                "end_line": stmt.span.line, "end_col": stmt.span.col + len(stmt.op)})
+            raise ArchNameError(f"unknown op or block '{stmt.op}'", span,
+                                hint or "see `archspace ops` for the built-in ops, or define "
+                                        "it with `block`")
+        return op
+
+    def on_call(self, stmt: CallStmt, seg: str, scope: Scope) -> None:
+        where = join(scope.path, seg)
+        if stmt.op in self.blocks:
+            body = self.block_scope(stmt, seg, scope)
+            token = f"\0input@{self.pos}"
+            body.env["\0input"] = token
+            self.step(lambda: self.t_store(token, token), where, stmt.span, pure=True)
+            self.walk_body(self.blocks[stmt.op].body, body)
+            if stmt.label is not None:
+                self.step(lambda: self.save_tap(stmt.label, scope), where, stmt.span)
+            return
+        op = self.op_of(stmt)
+        names = [a.name for a in op.signature]
+        flags = {a.name: a.choices for a in op.signature if a.flag and a.choices}
+
+        def one() -> None:
+            self.t_call(op, stmt, seg, scope, names, flags)
+            self.save_tap(stmt.label, scope)
+
+        self.step(one, where, stmt.span)
+
+    def on_optional(self, stmt: OptionalStmt, seg: str, scope: Scope) -> None:
+        path = join(scope.path, seg)
+        default = self.static(stmt.default, scope, "a default", stmt.span) \
+            if stmt.default else False
+        if not isinstance(default, bool):
+            raise ArchTypeError("an optional's default must be true or false",
+                                stmt.default.span if stmt.default else stmt.span,
+                                "write `optional default true ...`")
+        self.register(path, dict(kind="bool", values=None, default=default, source="optional"),
+                      scope.cond, stmt.span)
+        inner = scope.child(cond=scope.cond + (Cond(path=path, values=(True,)),))
+        if stmt.wraps and isinstance(stmt.body[0], SkipStmt):
+            # `optional skip { body }`: only the residual is optional, the body always stays
+            self.on_skip(stmt.body[0], seg, scope, residual=path, merge_scope=inner)
+            return
+
+        def run() -> None:
+            if stmt.wraps:
+                self.walk_stmt(stmt.body[0], seg, inner)
+            else:  # a body keeps its names local, like every other body
+                prefix = join_layer(scope.layer_prefix, stmt.name) if stmt.name \
+                    else scope.layer_prefix
+                self.walk_body(stmt.body, inner.child(path=path, env=dict(scope.env),
+                                                      layer_prefix=prefix))
+
+        self.branches(lambda: self.decision_value(path, stmt.span), [(True, run)], path,
+                      stmt.span)
+
+    def repeat_bounds(self, stmt: RepeatStmt, scope: Scope) -> tuple[int, int, int]:
+        lo = self.static(stmt.lo, scope, "a repeat bound", stmt.span)
+        hi = self.static(stmt.hi, scope, "a repeat bound", stmt.span)
+        if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (lo, hi)):
+            raise ArchTypeError(f"repeat bounds must be integers >= 0, got {lo!r}..{hi!r}",
+                                stmt.span)
+        if lo > hi:
+            raise ArchTypeError(f"repeat {lo}..{hi}: the lower bound is above the upper",
+                                stmt.span, f"write {hi}..{lo}")
+        if hi > MAX_REPEAT:
+            raise ArchTypeError(f"repeat {lo}..{hi}: at most {MAX_REPEAT} copies", stmt.span)
+        default = self.static(stmt.default, scope, "a default", stmt.span) \
+            if stmt.default else lo
+        if not (isinstance(default, int) and not isinstance(default, bool)
+                and lo <= default <= hi):
+            raise ArchTypeError(f"default {default!r} is outside the repeat range {lo}..{hi}",
+                                stmt.default.span if stmt.default else stmt.span,
+                                f"the default count is an integer in {lo}..{hi}")
+        return lo, hi, default
+
+    def on_repeat(self, stmt: RepeatStmt, seg: str, scope: Scope) -> None:
+        path = join(scope.path, seg)
+        lo, hi, default = self.repeat_bounds(stmt, scope)
+        fixed = lo if lo == hi else None
+        if fixed is None:
+            self.register(path, dict(kind="int", lo=lo, hi=hi, step=1, default=default,
+                                     source="repeat"), scope.cond, stmt.span)
+        self.bind_repeat(stmt, scope, path, fixed)
+
+        def copy(k: int) -> None:
+            cond = scope.cond
+            if k >= lo:  # copy k exists when the count is above k
+                cond = cond + (Cond(path=path, values=tuple(range(k + 1, hi + 1))),)
+            self.walk_body(stmt.body, self.copy_scope(stmt, seg, scope, k, cond, lo, hi, path))
+
+        self.copies(path, lo, hi, fixed, copy, stmt.span)
 
     def bind_repeat(self, stmt: RepeatStmt, scope: Scope, path: str, fixed: int | None) -> None:
         if stmt.name is not None:
@@ -467,7 +534,7 @@ class Walker:
 
     def switch_binding(self, stmt: Any, scope: Scope) -> ParamBinding | None:
         """`choice kind { conv3: .. | conv5: .. }` where `kind` names a choice parameter (also
-        through block arguments): the structure follows that parameter, no new decision."""
+        through block arguments and lets): the structure follows that parameter."""
         name, env = stmt.name, scope.env
         for _ in range(MAX_BLOCK_DEPTH):
             if name is None or name not in env:
@@ -484,6 +551,221 @@ class Walker:
     def layer_prefix_for(self, stmt: Any, seg: str, scope: Scope) -> str:
         return join_layer(scope.layer_prefix, seg)
 
+    def on_choice(self, stmt: ChoiceStmt, seg: str, scope: Scope) -> None:
+        path = join(scope.path, seg)
+        labels = [branch_label(b, i) for i, b in enumerate(stmt.branches)]
+
+        def arm(label: str, b: Branch, cond: tuple) -> tuple[Any, Callable[[], None]]:
+            return label, lambda: self.walk_body(b.body, scope.child(
+                path=join(path, label), cond=cond, env=dict(scope.env)))
+
+        if stmt.name is not None and stmt.name in scope.env:
+            # the name is bound: the structure follows it, no new decision
+            binding = self.switch_binding(stmt, scope)
+            if binding is None:
+                self.static_switch(stmt, scope, labels, path)
+                return
+            values = self.switch_values(binding.path)
+            if values is not None:
+                check_switch(stmt, labels, values)
+            arms = []
+            for label, b in zip(labels, stmt.branches):
+                value = next((v for v in values or () if str(v) == label), label)
+                arms.append(arm(label, b, scope.cond + (Cond(path=binding.path,
+                                                             values=(value,)),)))
+            self.branches(lambda: str(self.lookup(stmt.name, scope, stmt.span)), arms, path,
+                          stmt.span)
+            return
+        default = labels[0]
+        if stmt.default is not None:
+            d = stmt.default
+            default = d.name if isinstance(d, E.Name) else self.static(d, scope, "a default",
+                                                                        stmt.span)
+            if isinstance(default, int) and not isinstance(default, bool) and \
+                    str(default) in labels:
+                default = str(default)
+            if default not in labels:
+                raise ArchTypeError(f"default '{default}' is not one of the alternatives",
+                                    d.span, "alternatives: " + ", ".join(labels))
+        self.register(path, dict(kind="choice", values=tuple(labels), default=default,
+                                 source="choice"), scope.cond, stmt.span)
+        self.branches(lambda: self.decision_value(path, stmt.span),
+                      [arm(label, b, scope.cond + (Cond(path=path, values=(label,)),))
+                       for label, b in zip(labels, stmt.branches)], path, stmt.span)
+
+    def static_switch(self, stmt: ChoiceStmt, scope: Scope, labels: list[str],
+                      path: str) -> None:
+        """`choice kind { .. }` where `kind` is a constant (a block argument, a let, a fixed
+        param, a repeat index): the branch is picked when the template is read."""
+        b = scope.env[stmt.name]
+        if isinstance(b, RepeatBinding):
+            raise ArchTypeError(f"'choice {stmt.name}' switches on a repeat", stmt.span,
+                                f"switch on {stmt.name}.count, through a let")
+        value = self.static(E.Name(name=stmt.name, span=stmt.span), scope,
+                            f"'choice {stmt.name}' switches on '{stmt.name}', which", stmt.span)
+        label = _label_of(value)
+        if label not in labels:
+            raise ArchTypeError(f"'choice {stmt.name}': '{stmt.name}' is {label}, which is not "
+                                "one of the alternatives", stmt.span,
+                                "alternatives: " + ", ".join(labels))
+        b = stmt.branches[labels.index(label)]
+        self.walk_body(b.body, scope.child(path=join(path, label), env=dict(scope.env)))
+
+    def on_parallel(self, stmt: ParallelStmt, seg: str, scope: Scope) -> None:
+        path = join(scope.path, seg)
+        self.step(lambda: self.t_push(("parallel", self.t_cur(), self.evaluate(
+            stmt.merge, scope, join(path, "merge")), ())), path, stmt.span)
+
+        def collect() -> None:
+            kind, first, op, outs = self.t_pop()
+            self.t_push((kind, first, op, outs + (self.t_cur(),)))
+
+        for i, b in enumerate(stmt.branches):
+            self.step(lambda: self.t_set(self.t_top()[1]), path, stmt.span, pure=True)
+            self.walk_body(b.body, scope.child(path=join(path, branch_label(b, i)),
+                                               env=dict(scope.env)))
+            self.step(collect, path, stmt.span, pure=True)
+
+        def close() -> None:
+            _kind, _start, op, outs = self.t_pop()
+            name = join_layer(scope.layer_prefix, self.leaf(stmt.label, scope, str(op)))
+            self.t_set(self.t_merge(op, list(outs), name, path, stmt.span,
+                                    getattr(stmt.merge, "span", None)))
+            self.save_tap(stmt.label, scope)
+
+        self.step(close, path, stmt.span)
+
+    def on_skip(self, stmt: SkipStmt, seg: str, scope: Scope, residual: str | None = None,
+                merge_scope: Scope | None = None) -> None:
+        """`skip { body }`; `residual` names the optional that decides whether the residual
+        is there (`optional skip`); its merge op is read only when it is."""
+        path = join(scope.path, seg)
+        ms = merge_scope or scope
+
+        def open_() -> None:
+            on = True if residual is None else bool(self.decision_value(residual, stmt.span))
+            self.t_push(("skip", self.t_cur(), on))
+
+        self.step(open_, path, stmt.span, pure=residual is None)
+        self.walk_body(stmt.body, scope.child(path=path, env=dict(scope.env)))
+
+        def close() -> None:
+            _kind, start, on = self.t_pop()
+            if on:
+                op = self.evaluate(stmt.merge, ms, join(path, "merge")) if stmt.merge \
+                    else "add"
+                name = join_layer(scope.layer_prefix,
+                                  self.leaf(stmt.label, scope, stmt.name or "skip"))
+                other = start
+                if stmt.project:
+                    other = self.t_project(start, self.t_cur(), name + ".proj", path, stmt.span)
+                self.t_set(self.t_merge(op, [self.t_cur(), other], name, path, stmt.span,
+                                        getattr(stmt.merge, "span", None)))
+            self.save_tap(stmt.label, scope)
+
+        with self.using(ms.cond):
+            self.step(close, path, stmt.span)
+
+    def on_merge(self, stmt: MergeStmt, seg: str, scope: Scope) -> None:
+        path = join(scope.path, seg)
+        span = stmt.tap.span or stmt.span
+
+        def one() -> None:
+            op = self.evaluate(stmt.op, scope, join(path, "op"))
+            other = self.read_tap(stmt.tap, scope, span)
+            name = join_layer(scope.layer_prefix, self.leaf(stmt.label, scope, str(op)))
+            if stmt.project:
+                other = self.t_project(other, self.t_cur(), name + ".proj", path, stmt.span)
+            self.t_set(self.t_merge(op, [self.t_cur(), other], name, path, stmt.span,
+                                    getattr(stmt.op, "span", None)))
+            self.save_tap(stmt.label, scope)
+
+        self.step(one, path, stmt.span)
+
+    def on_towers(self, stmt: TowersStmt, seg: str, scope: Scope) -> None:
+        path = join(scope.path, seg)
+        at_path = join(path, "at")
+        for name in stmt.inputs:
+            if self.space.input(name) is None:
+                from ..blocks.base import suggest
+
+                raise ArchNameError(f"towers: unknown input '{name}'", stmt.span,
+                                    suggest(name, [i.name for i in self.space.inputs]).strip(" ()")
+                                    or "declare it with `input NAME: HxWxC`")
+        if len(stmt.inputs) < 2:
+            raise ArchTypeError("towers needs at least two inputs", stmt.span)
+        segs = segments(stmt.body, scope.env)
+        positions = list(dict.fromkeys(s.label for s in stmt.body if isinstance(s, PositionStmt)))
+
+        def read_at() -> Any:
+            at = self.evaluate(stmt.at, scope, at_path)
+            self.check_positions(at_path, positions, stmt)
+            if at is not UNKNOWN and at not in positions:
+                raise ArchNameError(f"towers merge position '@{at}' is not marked in the body",
+                                    getattr(stmt.at, "span", None) or stmt.span,
+                                    "positions: " + ", ".join("@" + p for p in positions))
+            return at
+
+        def arm(label: str) -> Callable[[], None]:
+            cut = next(i for i, s in enumerate(stmt.body)
+                       if isinstance(s, PositionStmt) and s.label == label)
+
+            def run() -> None:
+                self.step(lambda: self.t_push(("towers", label, self.evaluate(
+                    stmt.merge, scope, join(path, "merge")))), path, stmt.span)
+                envs: list[dict] = []
+
+                def tower(name: str) -> None:
+                    t = scope.child(env=dict(scope.env),
+                                    layer_prefix=join_layer(scope.layer_prefix, name))
+                    for s, sg in zip(stmt.body[:cut], segs[:cut]):
+                        self.walk_stmt(s, sg, t)
+                    envs.append(t.env)
+
+                def close(ends: list[Any]) -> None:
+                    _kind, _at, op = self.t_pop()
+                    self.t_set(self.t_merge(op, ends, join_layer(scope.layer_prefix,
+                                                                 f"merge_{label}"),
+                                            path, stmt.span, getattr(stmt.merge, "span", None)))
+
+                self.towers_run(stmt.inputs, tower, close, path, stmt.span)
+                scope.env.update(envs[-1])  # names bound before the merge stay visible
+                for s, sg in zip(stmt.body[cut:], segs[cut:]):
+                    self.walk_stmt(s, sg, scope)
+            return run
+
+        self.branches(read_at, [(p, arm(p)) for p in positions], path, stmt.span,
+                      conditional=False)
+
+    def check_positions(self, at_path: str, positions: list[str], stmt: TowersStmt) -> None:
+        """The declaration domain checks that every value of the merge point is marked."""
+
+    def on_position(self, stmt: PositionStmt, seg: str, scope: Scope) -> None:
+        pass
+
+    def on_from(self, stmt: FromStmt, seg: str, scope: Scope) -> None:
+        self.step(lambda: self.t_set(self.read_tap(stmt.ref, scope, stmt.span)),
+                  join(scope.path, seg), stmt.span)
+
+    def on_output(self, stmt: OutputStmt, seg: str, scope: Scope) -> None:
+        if self.space.outputs and not any(o.name == stmt.name for o in self.space.outputs):
+            from ..blocks.base import suggest
+
+            raise ArchNameError(f"unknown output '{stmt.name}'", stmt.span,
+                                suggest(stmt.name, [o.name for o in self.space.outputs]).strip(" ()")
+                                or "declare it with `output NAME: UNITS`")
+        self.step(lambda: self.t_output(stmt.name), join(scope.path, seg), stmt.span, pure=True)
+
+    # ---- conditions of use ----------------------------------------------------------------------
+    @contextmanager
+    def using(self, cond: tuple):
+        """Decisions read inside are used under `cond` (the declaration domain's conditions)."""
+        saved, self.use_cond = self.use_cond, cond
+        try:
+            yield
+        finally:
+            self.use_cond = saved
+
     def run(self) -> None:
         root = self.global_scope()
         self._root_env = dict(root.env)
@@ -491,8 +773,24 @@ class Walker:
             self.walk_body(self.space.network, root)
 
 
-def join_layer(prefix: str, name: str) -> str:
-    return f"{prefix}.{name}" if prefix else name
+def check_switch(stmt: ChoiceStmt, labels: list[str], values: tuple) -> None:
+    """`choice kind { .. }` on a choice parameter: one branch per value."""
+    values = [str(v) for v in values]
+    missing = [v for v in values if v not in labels]
+    extra = [lb for lb in labels if lb not in values]
+    if missing or extra:
+        raise ArchTypeError(
+            f"'choice {stmt.name}' must have one branch per value of the parameter",
+            stmt.span, (f"missing: {', '.join(missing)}" if missing else "") +
+            ("; " if missing and extra else "") + (f"not a value: {', '.join(extra)}"
+                                                  if extra else ""))
+
+
+def _label_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
 
 
 def _is_num(v: Any) -> bool:

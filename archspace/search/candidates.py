@@ -79,6 +79,10 @@ GRID_POINTS = 5
 def grid_values(d: Decision) -> list[Any]:
     """The values a grid gives decision `d`, its default first."""
     vals = d.domain_values()
+    if vals is None and d.size is not None:  # too many values to list: evenly spaced ones
+        n = d.size
+        vals = list(dict.fromkeys(d.value_at(round(i * (n - 1) / (GRID_POINTS - 1)))
+                                  for i in range(GRID_POINTS)))
     if vals is None:
         n = GRID_POINTS - 1
         if d.log:
@@ -130,9 +134,8 @@ class Genome:
         out: dict[str, Any] = {}
         for d, g in zip(self.decisions, [float(v) for v in x]):
             g = min(max(g, 0.0), 1.0)
-            vals = d.domain_values()
-            if vals is not None:
-                out[d.path] = vals[min(int(g * len(vals)), len(vals) - 1)]
+            if d.size is not None:  # a finite domain, listed or not
+                out[d.path] = d.value_at(min(int(g * d.size), d.size - 1))
             elif d.log:
                 a, b = math.log(d.lo), math.log(d.hi)
                 out[d.path] = float(math.exp(a + g * (b - a)))

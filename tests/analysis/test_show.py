@@ -46,7 +46,8 @@ def test_show_json_summary(capsys):
     s = data["summary"]
     assert s["cardinality"]["architectures"] == 25_765_100
     assert s["cardinality"]["training"]["count"] == 4
-    assert s["params"] == {"min": 28_330, "max": 1_324_042, "default": 729_034}
+    assert s["params"] == {"min": 28_330, "max": 1_324_042, "default": 729_034,
+                           "exact": True, "min_is": "exact", "max_is": "exact"}
     assert s["bytes"]["max"] == 4 * 1_324_042
     assert s["check"]["ok"] and s["check"]["exact"]
     assert s["smallest"]["group1"] == 1

@@ -11,7 +11,7 @@ import pytest
 import archspace
 from archspace.analysis.cardinality import cardinality
 from archspace.analysis.graph import build_graph
-from archspace.analysis.states import check_space
+from archspace.analysis.whole_space import check_space
 from archspace.errors import ArchError, ArchShapeError
 
 from conftest import SPACES, brute_force, shipped_names, shipped_space

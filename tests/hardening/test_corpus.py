@@ -239,8 +239,7 @@ ANALYSIS_DOS: dict[str, tuple[Callable[[Path, Path], str], Expect]] = {
     "params_150k_unused": (text_case(H + "".join(f"param p{i} = bool\n" for i in range(150_000))
                                      + NET), ANY),
 }
-STILL_FAILING = {"int_1e6", "int_2e7", "float_step_1e-300", "repeat_1_2_nested_11",
-                 "repeat_1_2_nested_13"}
+STILL_FAILING: set[str] = set()
 
 
 # -- the checks -------------------------------------------------------------------------------

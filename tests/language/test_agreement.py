@@ -35,7 +35,7 @@ from hypothesis import strategies as st
 import archspace
 from archspace.analysis.cardinality import cardinality
 from archspace.analysis.graph import build_graph
-from archspace.analysis.states import check_space
+from archspace.analysis.whole_space import check_space
 from archspace.errors import ArchError
 from archspace.ir.config import default_config, sample_config
 from archspace.ir.decisions import decisions_of
