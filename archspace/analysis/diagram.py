@@ -15,16 +15,16 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..ir import Space
 from ..ir import expr as E
-from ..ir.nodes import (CallStmt, ChoiceStmt, FromStmt, LetStmt, MergeStmt, NameRef,
-                        OptionalStmt, OutputStmt, ParallelStmt, ParamDecl, PositionStmt,
-                        RepeatStmt, SkipStmt, TowersStmt)
+from ..ir.nodes import CallStmt, NameRef, ParallelStmt, SkipStmt, TowersStmt
 from ..ir.params import BoolParam, ChoiceParam, FixedParam, FloatParam, IntParam
+from ..ir.walk import UNKNOWN, Walker
 
 MAX_NODES = 600  # past this, blocks are drawn as single boxes
 
@@ -155,22 +155,20 @@ class SpaceDiagram:
     edges: list[DEdge] = field(default_factory=list)
     clusters: list[DCluster] = field(default_factory=list)
 
-    # -- construction from the IR ----------------------------------------------------------
+    # -- construction: the interpreter's walk, drawn ------------------------------------------
     @classmethod
     def of(cls, space: Space) -> "SpaceDiagram":
         d = cls(title=space.name or "space")
-        d._blocks = {b.name: b for b in space.blocks}  # type: ignore[attr-defined]
-        d._taps: dict[str, str] = {}  # type: ignore[misc]
-        first = None
+        w = _Drawing(space, d)
         for inp in space.inputs:
             nid = d.node(f"{inp.name}: {'x'.join(map(str, inp.shape))}", "input", None)
-            d._taps[inp.name] = nid
-            first = first or nid
-        cur = d.body(space.network or (), first, None, (), None)
-        if cur is not None and not any(n.kind == "output" for n in d.nodes):
+            w.taps[inp.name] = nid
+            w.cur = w.cur or nid
+        w.run()
+        if w.cur is not None and not any(n.kind == "output" for n in d.nodes):
             outs = ", ".join(f"{o.name}: {expr_text(o.units)}" for o in space.outputs)
             end = d.node("output" + (f" {outs}" if outs else ""), "output", None)
-            d.edge(cur, end)
+            d.edge(w.cur, end)
         return d
 
     def node(self, label: str, kind: str, cluster: str | None) -> str:
@@ -186,132 +184,6 @@ class SpaceDiagram:
         cid = f"c{len(self.clusters)}"
         self.clusters.append(DCluster(cid, label, kind, parent, dashed))
         return cid
-
-    def body(self, stmts: Any, cur: str | None, cl: str | None, stack: tuple,
-             block_in: str | None) -> str | None:
-        for s in stmts:
-            cur = self.stmt(s, cur, cl, stack, block_in)
-        return cur
-
-    def stmt(self, s: Any, cur: str | None, cl: str | None, stack: tuple,
-             block_in: str | None) -> str | None:
-        if isinstance(s, (LetStmt, ParamDecl)):
-            return cur
-        if isinstance(s, CallStmt):
-            block = self._blocks.get(s.op)  # type: ignore[attr-defined]
-            if block is not None and s.op not in stack and len(self.nodes) < MAX_NODES:
-                args = [expr_text(a) for a in s.args] + [
-                    f"{k.name}={expr_text(k.value)}" for k in s.kwargs]
-                c = self.cluster(f"{s.op}({', '.join(args)})"
-                                 + (f" as {ref_text(s.label)}" if s.label else ""), "block", cl)
-                out = self.body(block.body, cur, c, stack + (s.op,), cur)
-                if out is None or out == cur:  # an empty block
-                    out = self.node(s.op, "op", c)
-                    self.edge(cur, out)
-                self._save(s.label, out)
-                return out
-            nid = self.node(call_text(s), "op", cl)
-            self.edge(cur, nid)
-            self._save(s.label, nid)
-            return nid
-        if isinstance(s, OptionalStmt):
-            inner = s.body[0] if s.wraps else None
-            name = s.name or _stmt_name(inner)
-            default = " (default on)" if isinstance(s.default, E.BoolLit) and s.default.value \
-                else ""
-            if isinstance(inner, SkipStmt):
-                return self.skip(inner, cur, cl, stack, block_in, optional=True)
-            c = self.cluster(f"optional {name}{default}", "optional", cl, dashed=True)
-            out = self.body(s.body, cur, c, stack, block_in)
-            join = self.node("", "join", cl)
-            self.edge(out, join)
-            self.edge(cur, join, "off", dashed=True)
-            return join
-        if isinstance(s, RepeatStmt):
-            name = (s.name or "repeat") + (f"[{s.index}]" if s.index else "")
-            default = f", default {expr_text(s.default)}" if s.default is not None else ""
-            c = self.cluster(f"repeat {name} in {expr_text(s.lo)}..{expr_text(s.hi)}{default}"
-                             f" (copies)", "repeat", cl)
-            out = self.body(s.body, cur, c, stack, block_in)
-            return out if out is not None else cur
-        if isinstance(s, ChoiceStmt):
-            diamond = self.node(f"choice {s.name or ''}".strip(), "choice", cl)
-            self.edge(cur, diamond)
-            join = self.node("", "join", cl)
-            for i, b in enumerate(s.branches):
-                label = b.label if b.label is not None else str(i)
-                if not b.body:
-                    self.edge(diamond, join, label)
-                    continue
-                c = self.cluster(label, "branch", cl)
-                n_before = len(self.edges)
-                out = self.body(b.body, diamond, c, stack, block_in)
-                for e in self.edges[n_before:]:
-                    if e.src == diamond and not e.label:
-                        e.label = label
-                        break
-                self.edge(out, join)
-            return join
-        if isinstance(s, ParallelStmt):
-            merge = self.node(f"merge {expr_text(s.merge)}"
-                              + (f" as {ref_text(s.label)}" if s.label else ""), "merge", cl)
-            for b in s.branches:
-                out = self.body(b.body, cur, cl, stack, block_in)
-                self.edge(out, merge)
-            self._save(s.label, merge)
-            return merge
-        if isinstance(s, SkipStmt):
-            return self.skip(s, cur, cl, stack, block_in, optional=False)
-        if isinstance(s, MergeStmt):
-            merge = self.node(f"merge {expr_text(s.op)}"
-                              + (f" as {ref_text(s.label)}" if s.label else ""), "merge", cl)
-            self.edge(cur, merge)
-            src = block_in if s.tap.name == "input" and block_in else self._taps.get(s.tap.name)
-            self.edge(src, merge, ref_text(s.tap) + (" (project)" if s.project else ""),
-                      dashed=True)
-            self._save(s.label, merge)
-            return merge
-        if isinstance(s, TowersStmt):
-            c = self.cluster(f"towers({', '.join(s.inputs)}): one copy per input, merged "
-                             f"({expr_text(s.merge)}) at {expr_text(s.at)}", "towers", cl)
-            starts = [self._taps.get(n) for n in s.inputs]
-            n_before = len(self.nodes)
-            out = self.body(s.body, None, c, stack, block_in)
-            first = self.nodes[n_before].id if len(self.nodes) > n_before else None
-            if first is not None:
-                for src, name in zip(starts, s.inputs):
-                    self.edge(src, first, name)
-            return out if out is not None else cur
-        if isinstance(s, PositionStmt):
-            nid = self.node(f"@{s.label}: merge point?", "position", cl)
-            self.edge(cur, nid)
-            return nid
-        if isinstance(s, FromStmt):
-            return self._taps.get(s.ref.name, cur)
-        if isinstance(s, OutputStmt):
-            nid = self.node(f"output {s.name}", "output", cl)
-            self.edge(cur, nid)
-            return nid
-        return cur
-
-    def skip(self, s: SkipStmt, cur: str | None, cl: str | None, stack: tuple,
-             block_in: str | None, optional: bool) -> str | None:
-        c = self.cluster(("optional " if optional else "") + f"skip {s.name or ''}".rstrip(),
-                         "skip", cl, dashed=optional)
-        out = self.body(s.body, cur, c, stack, block_in)
-        op = expr_text(s.merge) if s.merge is not None else "add"
-        merge = self.node(f"merge {op}" + (f" as {ref_text(s.label)}" if s.label else ""),
-                          "merge", cl)
-        self.edge(out, merge)
-        self.edge(cur, merge, ("project" if s.project else "skip") + (" (optional)"
-                                                                       if optional else ""),
-                  dashed=True)
-        self._save(s.label, merge)
-        return merge
-
-    def _save(self, label: NameRef | None, nid: str) -> None:
-        if label is not None:
-            self._taps[label.name] = nid  # type: ignore[attr-defined]
 
     # -- rendering ---------------------------------------------------------------------------
     def _children(self) -> tuple[dict, dict]:
@@ -391,6 +263,215 @@ class SpaceDiagram:
                          + ";")
         lines.append("}")
         return "\n".join(lines) + "\n"
+
+
+class _Drawing(Walker):
+    """The diagram domain of the interpreter (`ir.walk`): every alternative once, a repeat's
+    body once, each construct drawn as the region the interpreter announces; searched values
+    stay unknown, labels are the source text."""
+
+    memoize_thunks = False
+
+    def __init__(self, space: Space, d: SpaceDiagram):
+        super().__init__(space)
+        self.d = d
+        self.cur: str | None = None
+        self.cl: str | None = None           # the cluster being drawn into
+        self.taps: dict[str, str] = {}
+        self.frames: list[tuple] = []        # open regions: (kind, data...)
+        self.muted = 0                       # inside a block drawn as one box (past MAX_NODES)
+
+    # values: nothing searched is known here
+    def decision_value(self, path: str, span: Any) -> Any:
+        return UNKNOWN
+
+    def param_value(self, binding: Any, scope: Any, span: Any) -> Any:
+        return UNKNOWN
+
+    def inline_value(self, param: Any, path: str, scope: Any, span: Any) -> Any:
+        return UNKNOWN if not isinstance(param, FixedParam) else \
+            self.evaluate(param.value, scope)
+
+    def in_attr(self, attr: str, scope: Any, span: Any) -> Any:
+        return UNKNOWN
+
+    def repeat_count(self, binding: Any, scope: Any) -> Any:
+        return binding.fixed if binding.fixed is not None else UNKNOWN
+
+    def render(self, ref: NameRef, scope: Any) -> str:
+        return ref.name
+
+    # control: every alternative, a repeat's body once, towers bodies once
+    def copies(self, path, lo, hi, fixed, run, span) -> None:
+        if hi > 0:
+            run(0)
+
+    def towers_run(self, inputs, run, close, where, span) -> None:
+        starts = [self.taps.get(n) for n in inputs]
+        self.cur = None
+        first = len(self.d.nodes)
+        run(inputs[-1])
+        if len(self.d.nodes) > first:
+            for src, name in zip(starts, inputs):
+                self.d.edge(src, self.d.nodes[first].id, name)
+        self.t_pop()  # the merge point is drawn where the body marks it (@position)
+
+    # the drawing
+    def t_cur(self) -> Any:
+        return self.cur
+
+    def t_set(self, x: Any) -> None:
+        self.cur = x
+
+    def t_call(self, op, stmt, seg, scope, names, flags) -> None:
+        if self.muted:
+            return
+        nid = self.d.node(call_text(stmt), "op", self.cl)
+        self.d.edge(self.cur, nid)
+        self.cur = nid
+
+    def t_store(self, base: str, name: str) -> None:
+        if self.cur is not None and not self.muted:
+            self.taps[base] = self.cur
+
+    def t_fetch(self, base, name, ref, scope, span) -> Any:
+        return self.taps.get(base, self.cur)
+
+    def t_project(self, x, like, name, path, span) -> Any:
+        return x
+
+    def t_merge(self, op, xs, name, path, span, op_span=None, stmt=None) -> Any:
+        if self.muted or isinstance(stmt, TowersStmt):
+            return self.cur
+        as_ = f" as {ref_text(stmt.label)}" if getattr(stmt, "label", None) else ""
+        if isinstance(stmt, ParallelStmt):
+            merge = self.d.node(f"merge {expr_text(stmt.merge)}{as_}", "merge", self.cl)
+            for x in xs:
+                self.d.edge(x, merge)
+            return merge
+        if isinstance(stmt, SkipStmt):
+            optional = self.frames[-1][1] if self.frames and self.frames[-1][0] == "skip" \
+                else False
+            parent = self.frames[-1][2] if self.frames and self.frames[-1][0] == "skip" \
+                else self.cl
+            text = expr_text(stmt.merge) if stmt.merge is not None else "add"
+            merge = self.d.node(f"merge {text}{as_}", "merge", parent)
+            self.d.edge(xs[0], merge)
+            self.d.edge(xs[1], merge, ("project" if stmt.project else "skip")
+                        + (" (optional)" if optional else ""), dashed=True)
+            return merge
+        merge = self.d.node(f"merge {expr_text(stmt.op)}{as_}", "merge", self.cl)
+        self.d.edge(xs[0], merge)
+        self.d.edge(xs[1], merge, ref_text(stmt.tap) + (" (project)" if stmt.project else ""),
+                    dashed=True)
+        return merge
+
+    def t_position(self, label: str) -> None:
+        if not self.muted:
+            nid = self.d.node(f"@{label}: merge point?", "position", self.cl)
+            self.d.edge(self.cur, nid)
+            self.cur = nid
+
+    def t_output(self, name: str) -> None:
+        if not self.muted:
+            nid = self.d.node(f"output {name}", "output", self.cl)
+            self.d.edge(self.cur, nid)
+            self.cur = nid
+
+    @contextmanager
+    def region(self, kind: str, stmt: Any = None, label: str | None = None):
+        if self.muted:
+            self.muted += kind == "block"
+            try:
+                yield
+            finally:
+                self.muted -= kind == "block"
+            return
+        d, parent, start = self.d, self.cl, self.cur
+        if kind == "block" and len(d.nodes) >= MAX_NODES:  # too big: one box per block
+            nid = d.node(call_text(stmt), "op", parent)
+            d.edge(start, nid)
+            self.muted += 1
+            try:
+                yield
+            finally:
+                self.muted -= 1
+                self.cur = nid
+            return
+        if kind == "block":
+            args = [expr_text(a) for a in stmt.args] + [
+                f"{k.name}={expr_text(k.value)}" for k in stmt.kwargs]
+            self.cl = d.cluster(f"{stmt.op}({', '.join(args)})"
+                                + (f" as {ref_text(stmt.label)}" if stmt.label else ""),
+                                "block", parent)
+        elif kind == "optional":
+            inner = stmt.body[0] if stmt.wraps else None
+            default = " (default on)" if isinstance(stmt.default, E.BoolLit) and \
+                stmt.default.value else ""
+            self.cl = d.cluster(f"optional {stmt.name or _stmt_name(inner)}{default}",
+                                "optional", parent, dashed=True)
+        elif kind == "repeat":
+            name = (stmt.name or "repeat") + (f"[{stmt.index}]" if stmt.index else "")
+            default = f", default {expr_text(stmt.default)}" if stmt.default is not None else ""
+            self.cl = d.cluster(f"repeat {name} in {expr_text(stmt.lo)}..{expr_text(stmt.hi)}"
+                                f"{default} (copies)", "repeat", parent)
+        elif kind == "choice":
+            diamond = d.node(f"choice {stmt.name or ''}".strip(), "choice", parent)
+            d.edge(start, diamond)
+            join = d.node("", "join", parent)
+            self.frames.append(("choice", diamond, join))
+            try:
+                yield
+            finally:
+                self.frames.pop()
+                self.cur = join
+            return
+        elif kind == "branch":
+            _kind, diamond, join = self.frames[-1]
+            if not stmt.body:
+                d.edge(diamond, join, label or "")
+                yield
+                return
+            self.cl = d.cluster(label or "", "branch", parent)
+            self.cur, n_before = diamond, len(d.edges)
+            try:
+                yield
+            finally:
+                for e in d.edges[n_before:]:
+                    if e.src == diamond and not e.label:
+                        e.label = label or ""
+                        break
+                d.edge(self.cur, join)
+                self.cl = parent
+            return
+        elif kind == "skip":
+            optional = label == "optional"
+            self.cl = d.cluster(("optional " if optional else "")
+                                + f"skip {stmt.name or ''}".rstrip(), "skip", parent,
+                                dashed=optional)
+            self.frames.append(("skip", optional, parent))
+            try:
+                yield
+            finally:
+                self.frames.pop()
+                self.cl = parent
+            return
+        elif kind == "towers":
+            self.cl = d.cluster(f"towers({', '.join(stmt.inputs)}): one copy per input, merged "
+                                f"({expr_text(stmt.merge)}) at {expr_text(stmt.at)}", "towers",
+                                parent)
+        try:
+            yield
+        finally:
+            self.cl = parent
+        if kind == "block" and self.cur == start:  # an empty block
+            self.cur = d.node(stmt.op, "op", self.cl)
+            d.edge(start, self.cur)
+        elif kind == "optional":
+            join = d.node("", "join", parent)
+            d.edge(self.cur, join)
+            d.edge(start, join, "off", dashed=True)
+            self.cur = join
 
 
 def to_mermaid(space: Space) -> str:

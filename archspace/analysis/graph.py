@@ -223,7 +223,7 @@ class Builder(Walker):
                             non_trainable=frozen, macs=op.macs(args, in_shape),
                             path=join(scope.path, seg), span=stmt.span)
 
-    def t_merge(self, op, xs, name, path, span, op_span=None) -> int:
+    def t_merge(self, op, xs, name, path, span, op_span=None, stmt=None) -> int:
         return self.merge(op, list(xs), name, path, span)
 
     def t_project(self, x, like, name, path, span) -> int:

@@ -785,7 +785,7 @@ class SpaceWalker(Walker):
         st.add(t, f, m)
 
     def t_merge(self, op: Any, xs: list[Any], name: str, path: str, span: Span | None,
-                op_span: Span | None = None) -> Any:
+                op_span: Span | None = None, stmt: Any = None) -> Any:
         return None if self.trace else self.merge_shapes(op, list(xs), span)
 
     def t_project(self, x: Any, like: Any, name: str, path: str, span: Span | None) -> Any:

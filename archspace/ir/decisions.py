@@ -443,7 +443,7 @@ class Explorer(Walker):
                 raise self.arg_error(stmt, e, scope, names, flags) from None
 
     def t_merge(self, op: Any, xs: list[Any], name: str, path: str, span: Span | None,
-                op_span: Span | None = None) -> Any:
+                op_span: Span | None = None, stmt: Any = None) -> Any:
         self.check_merge(op, op_span or span)
         return None
 

@@ -20,7 +20,7 @@ A new construct is an `on_<kind>` method here; the domains get it for free.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any, Callable
 
 from ..errors import ArchNameError, ArchTypeError
@@ -360,7 +360,7 @@ class Walker:
         self.eval_args(stmt, seg, scope, names, flags)
 
     def t_merge(self, op: Any, xs: list[Any], name: str, path: str, span: Span | None,
-                op_span: Span | None = None) -> Any:
+                op_span: Span | None = None, stmt: Any = None) -> Any:
         return None
 
     def t_project(self, x: Any, like: Any, name: str, path: str, span: Span | None) -> Any:
@@ -375,6 +375,15 @@ class Walker:
 
     def t_output(self, name: str) -> None:
         pass
+
+    def t_position(self, label: str) -> None:
+        """A towers merge point is marked here."""
+
+    def region(self, kind: str, stmt: Any = None, label: str | None = None) -> Any:
+        """A context around the part of the walk that one construct owns (`block`,
+        `optional`, `repeat`, `choice` and each of its `branch`es, `parallel`, `skip`,
+        `towers`): the diagram domain draws it; the others need nothing."""
+        return _NO_REGION
 
     def render(self, ref: NameRef, scope: Scope) -> str:
         """A label's name in this walk: `fire[k + 2]` -> 'fire3'."""
@@ -438,7 +447,8 @@ class Walker:
             token = f"\0input@{self.pos}"
             body.env["\0input"] = token
             self.step(lambda: self.t_store(token, token), where, stmt.span, pure=True)
-            self.walk_body(self.blocks[stmt.op].body, body)
+            with self.region("block", stmt):
+                self.walk_body(self.blocks[stmt.op].body, body)
             if stmt.label is not None:
                 self.step(lambda: self.save_tap(stmt.label, scope), where, stmt.span)
             return
@@ -477,8 +487,9 @@ class Walker:
                 self.walk_body(stmt.body, inner.child(path=path, env=dict(scope.env),
                                                       layer_prefix=prefix))
 
-        self.branches(lambda: self.decision_value(path, stmt.span), [(True, run)], path,
-                      stmt.span)
+        with self.region("optional", stmt):
+            self.branches(lambda: self.decision_value(path, stmt.span), [(True, run)], path,
+                          stmt.span)
 
     def repeat_bounds(self, stmt: RepeatStmt, scope: Scope) -> tuple[int, int, int]:
         lo = self.static(stmt.lo, scope, "a repeat bound", stmt.span)
@@ -515,7 +526,8 @@ class Walker:
                 cond = cond + (Cond(path=path, values=tuple(range(k + 1, hi + 1))),)
             self.walk_body(stmt.body, self.copy_scope(stmt, seg, scope, k, cond, lo, hi, path))
 
-        self.copies(path, lo, hi, fixed, copy, stmt.span)
+        with self.region("repeat", stmt):
+            self.copies(path, lo, hi, fixed, copy, stmt.span)
 
     def bind_repeat(self, stmt: RepeatStmt, scope: Scope, path: str, fixed: int | None) -> None:
         if stmt.name is not None:
@@ -556,8 +568,11 @@ class Walker:
         labels = [branch_label(b, i) for i, b in enumerate(stmt.branches)]
 
         def arm(label: str, b: Branch, cond: tuple) -> tuple[Any, Callable[[], None]]:
-            return label, lambda: self.walk_body(b.body, scope.child(
-                path=join(path, label), cond=cond, env=dict(scope.env)))
+            def run() -> None:
+                with self.region("branch", b, label):
+                    self.walk_body(b.body, scope.child(path=join(path, label), cond=cond,
+                                                       env=dict(scope.env)))
+            return label, run
 
         if stmt.name is not None and stmt.name in scope.env:
             # the name is bound: the structure follows it, no new decision
@@ -573,8 +588,9 @@ class Walker:
                 value = next((v for v in values or () if str(v) == label), label)
                 arms.append(arm(label, b, scope.cond + (Cond(path=binding.path,
                                                              values=(value,)),)))
-            self.branches(lambda: str(self.lookup(stmt.name, scope, stmt.span)), arms, path,
-                          stmt.span)
+            with self.region("choice", stmt):
+                self.branches(lambda: str(self.lookup(stmt.name, scope, stmt.span)), arms,
+                              path, stmt.span)
             return
         default = labels[0]
         if stmt.default is not None:
@@ -589,9 +605,10 @@ class Walker:
                                     d.span, "alternatives: " + ", ".join(labels))
         self.register(path, dict(kind="choice", values=tuple(labels), default=default,
                                  source="choice"), scope.cond, stmt.span)
-        self.branches(lambda: self.decision_value(path, stmt.span),
-                      [arm(label, b, scope.cond + (Cond(path=path, values=(label,)),))
-                       for label, b in zip(labels, stmt.branches)], path, stmt.span)
+        with self.region("choice", stmt):
+            self.branches(lambda: self.decision_value(path, stmt.span),
+                          [arm(label, b, scope.cond + (Cond(path=path, values=(label,)),))
+                           for label, b in zip(labels, stmt.branches)], path, stmt.span)
 
     def static_switch(self, stmt: ChoiceStmt, scope: Scope, labels: list[str],
                       path: str) -> None:
@@ -612,6 +629,10 @@ class Walker:
         self.walk_body(b.body, scope.child(path=join(path, label), env=dict(scope.env)))
 
     def on_parallel(self, stmt: ParallelStmt, seg: str, scope: Scope) -> None:
+        with self.region("parallel", stmt):
+            self._parallel(stmt, seg, scope)
+
+    def _parallel(self, stmt: ParallelStmt, seg: str, scope: Scope) -> None:
         path = join(scope.path, seg)
         self.step(lambda: self.t_push(("parallel", self.t_cur(), self.evaluate(
             stmt.merge, scope, join(path, "merge")), ())), path, stmt.span)
@@ -630,7 +651,7 @@ class Walker:
             _kind, _start, op, outs = self.t_pop()
             name = join_layer(scope.layer_prefix, self.leaf(stmt.label, scope, str(op)))
             self.t_set(self.t_merge(op, list(outs), name, path, stmt.span,
-                                    getattr(stmt.merge, "span", None)))
+                                    getattr(stmt.merge, "span", None), stmt))
             self.save_tap(stmt.label, scope)
 
         self.step(close, path, stmt.span)
@@ -639,6 +660,11 @@ class Walker:
                 merge_scope: Scope | None = None) -> None:
         """`skip { body }`; `residual` names the optional that decides whether the residual
         is there (`optional skip`); its merge op is read only when it is."""
+        with self.region("skip", stmt, "optional" if residual else None):
+            self._skip(stmt, seg, scope, residual, merge_scope)
+
+    def _skip(self, stmt: SkipStmt, seg: str, scope: Scope, residual: str | None,
+              merge_scope: Scope | None) -> None:
         path = join(scope.path, seg)
         ms = merge_scope or scope
 
@@ -660,7 +686,7 @@ class Walker:
                 if stmt.project:
                     other = self.t_project(start, self.t_cur(), name + ".proj", path, stmt.span)
                 self.t_set(self.t_merge(op, [self.t_cur(), other], name, path, stmt.span,
-                                        getattr(stmt.merge, "span", None)))
+                                        getattr(stmt.merge, "span", None), stmt))
             self.save_tap(stmt.label, scope)
 
         with self.using(ms.cond):
@@ -677,7 +703,7 @@ class Walker:
             if stmt.project:
                 other = self.t_project(other, self.t_cur(), name + ".proj", path, stmt.span)
             self.t_set(self.t_merge(op, [self.t_cur(), other], name, path, stmt.span,
-                                    getattr(stmt.op, "span", None)))
+                                    getattr(stmt.op, "span", None), stmt))
             self.save_tap(stmt.label, scope)
 
         self.step(one, path, stmt.span)
@@ -726,7 +752,8 @@ class Walker:
                     _kind, _at, op = self.t_pop()
                     self.t_set(self.t_merge(op, ends, join_layer(scope.layer_prefix,
                                                                  f"merge_{label}"),
-                                            path, stmt.span, getattr(stmt.merge, "span", None)))
+                                            path, stmt.span, getattr(stmt.merge, "span", None),
+                                            stmt))
 
                 self.towers_run(stmt.inputs, tower, close, path, stmt.span)
                 scope.env.update(envs[-1])  # names bound before the merge stay visible
@@ -734,14 +761,16 @@ class Walker:
                     self.walk_stmt(s, sg, scope)
             return run
 
-        self.branches(read_at, [(p, arm(p)) for p in positions], path, stmt.span,
-                      conditional=False)
+        with self.region("towers", stmt):
+            self.branches(read_at, [(p, arm(p)) for p in positions], path, stmt.span,
+                          conditional=False)
 
     def check_positions(self, at_path: str, positions: list[str], stmt: TowersStmt) -> None:
         """The declaration domain checks that every value of the merge point is marked."""
 
     def on_position(self, stmt: PositionStmt, seg: str, scope: Scope) -> None:
-        pass
+        self.step(lambda: self.t_position(stmt.label), join(scope.path, seg), stmt.span,
+                  pure=True)
 
     def on_from(self, stmt: FromStmt, seg: str, scope: Scope) -> None:
         self.step(lambda: self.t_set(self.read_tap(stmt.ref, scope, stmt.span)),
@@ -771,6 +800,9 @@ class Walker:
         self._root_env = dict(root.env)
         if self.space.network is not None:
             self.walk_body(self.space.network, root)
+
+
+_NO_REGION = nullcontext()
 
 
 def check_switch(stmt: ChoiceStmt, labels: list[str], values: tuple) -> None:
