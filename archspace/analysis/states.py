@@ -167,8 +167,9 @@ class State:
         self.ext: list[tuple] = [(0, 0, 0, 0, None)] * 6
         self.lanes: list[tuple] | None = None          # per tower: (cur, stack, taps, memo)
         self.nid = 0                                   # its node in the count diagram
-        # decision path -> per value (value, share of `count`, 6 count deltas, 6 witness
-        # diffs): a shared decision whose alternatives rejoined in this state (see `tabulate`)
+        # decision path -> (hashable key, per value (value, (its count, the total), 6 count
+        # deltas, 6 witness diffs)): a shared decision whose alternatives rejoined in this
+        # state (see `SpaceWalker.tabulate`)
         self.tabs: dict[str, tuple] = {}
 
     def clone(self) -> "State":
@@ -210,7 +211,7 @@ class State:
 
     def fold(self, path: str) -> None:
         """Forget a tabulated decision: each extreme takes its best value."""
-        entries = self.tabs.pop(path)
+        entries = self.tabs.pop(path)[1]
         ext = list(self.ext)
         for i, f, best in _EXTREMES:
             pick = best(entries, key=lambda e: e[2][i][f])
@@ -486,7 +487,7 @@ class SpaceWalker(Walker):
     def _unfold(self, st: State, d: Decision) -> list[State]:
         """A tabulated decision is read again: one state per value, each with its counts."""
         kids = []
-        for value, share, deltas, diffs in st.tabs[d.path]:
+        for value, share, deltas, diffs in st.tabs[d.path][1]:
             k = st.clone()
             del k.tabs[d.path]
             k.live[d.path] = value
@@ -496,7 +497,7 @@ class SpaceWalker(Walker):
                     ch = (kv[0], kv[1], ch)
                 ext.append((a + dl[0], b + dl[1], c + dl[2], m + dl[3], ch))
             k.ext = ext
-            k.count = st.count * share
+            k.count = st.count * share[0] // share[1]  # (a multiple of share[1])
             k.nid = self.dg.new()
             kids.append(k)
         self.dg.decide(st.nid, d.path, {k.live[d.path]: k.nid for k in kids})
@@ -508,8 +509,7 @@ class SpaceWalker(Walker):
         not multiply the states it stays alive through (a genotype shared by every cell).
         Exact: a later read forks the table again (`_unfold`); a decision read no more is
         folded, each extreme taking its best value."""
-        from fractions import Fraction
-
+        self.forget(states, self.pos + 1)  # what settle would drop must not split the groups
         for path in paths:
             if not self.alive(self.dec_reads.get(path), self.pos + 1):
                 continue  # read no more: settle merges these states anyway
@@ -540,10 +540,11 @@ class SpaceWalker(Walker):
                     diffs = tuple(tuple((k, v) for k, v in chain_dict(e[4]).items()
                                         if bd.get(k, _MISSING) != v)
                                   for e, bd in zip(g.ext, base_dicts))
-                    entries.append((g.live[path], Fraction(g.count, total), deltas, diffs))
+                    entries.append((g.live[path], (g.count, total), deltas, diffs))
                 merged = base.clone()
                 del merged.live[path]
-                merged.tabs[path] = tuple(entries)
+                merged.tabs[path] = (tuple((repr(v), sh, dl) for v, sh, dl, _ in entries),
+                                     tuple(entries))
                 merged.count = total
                 merged.nid = self.dg.new()
                 for g in group:
@@ -593,11 +594,10 @@ class SpaceWalker(Walker):
         super().walk_stmt(stmt, seg, scope)
         self.settle()
 
-    def settle(self) -> None:
-        """Forget what no later statement reads, then merge equal states."""
-        if self.trace or not self.S:
-            return
-        pos, alive = self.pos, self.alive
+    def forget(self, states: list[State], pos: int) -> None:
+        """Drop what no statement from `pos` on reads: decisions (a tabulated one is folded),
+        taps and memoised values."""
+        alive = self.alive
         dr, tr, mr = self.dec_reads, self.tap_reads, self.memo_reads
         cache: dict[Any, bool] = {}
 
@@ -613,15 +613,22 @@ class SpaceWalker(Walker):
             if st.memo:
                 st.memo = {k: v for k, v in st.memo.items() if keep(mr, k)}
 
-        merged: dict[tuple, State] = {}
-        joined: dict[int, list[int]] = {}
-        for st in self.S:
+        for st in states:
             if st.live:
                 st.live = {k: v for k, v in st.live.items() if keep(dr, k)}
             if st.tabs:
                 for k in [k for k in st.tabs if not keep(dr, k)]:
                     st.fold(k)
             self.lanewise(st, release)
+
+    def settle(self) -> None:
+        """Forget what no later statement reads, then merge equal states."""
+        if self.trace or not self.S:
+            return
+        self.forget(self.S, self.pos)
+        merged: dict[tuple, State] = {}
+        joined: dict[int, list[int]] = {}
+        for st in self.S:
             key = st.key()
             other = merged.get(key)
             if other is None:
@@ -970,8 +977,7 @@ class SpaceWalker(Walker):
 
 
 def _tab_key(tabs: dict[str, tuple]) -> tuple:
-    return tuple(sorted((path, tuple((repr(v), share, deltas) for v, share, deltas, _ in entries))
-                        for path, entries in tabs.items()))
+    return tuple(sorted((path, key) for path, (key, _entries) in tabs.items()))
 
 
 def _note(table: dict, key: Any, pos: int) -> None:
