@@ -16,6 +16,7 @@ from lark.visitors import Transformer_NonRecursive
 from . import ir
 from .errors import ArchError, ArchNameError, ArchSyntaxError, ArchTypeError, ErrorSink
 from .ir import expr as E
+from .ir.nodes import STATEMENT_KEYWORDS
 from .source import Span
 
 
@@ -56,9 +57,6 @@ def _short(text: str, n: int = 24) -> str:
     return text if len(text) <= n else text[:n] + "…"
 
 
-#: words that start a statement: a block named so could not be called
-STATEMENT_KEYWORDS = frozenset({"optional", "repeat", "choice", "parallel", "skip", "merge",
-                                "towers", "from", "output", "let", "param", "shared"})
 #: words that start an expression: a value named so could not be used
 EXPRESSION_KEYWORDS = frozenset({"int", "float", "choice", "bool", "fixed", "in", "true",
                                  "false", "maximize", "minimize"})

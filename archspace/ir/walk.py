@@ -230,9 +230,13 @@ class Walker:
         """Bind a user block's arguments (lazily) and return the scope of its body."""
         block = self.blocks[stmt.op]
         self.called_blocks.add(stmt.op)
-        if len(scope.blocks) >= MAX_BLOCK_DEPTH or stmt.op in scope.blocks:
+        if stmt.op in scope.blocks:
             raise ArchTypeError(f"block '{stmt.op}' calls itself", stmt.span,
                                 "blocks cannot be recursive")
+        if len(scope.blocks) >= MAX_BLOCK_DEPTH:
+            raise ArchTypeError(f"blocks nested too deeply: more than {MAX_BLOCK_DEPTH} block "
+                                f"calls inside each other", stmt.span,
+                                "flatten the chain of blocks")
         formals = [f.name for f in block.params]
         if len(stmt.args) > len(formals):
             raise ArchTypeError(f"block '{block.name}' takes {len(formals)} arguments, "
