@@ -56,9 +56,11 @@ class Diagram:
                 jump[node] = (node, _ZERO)
         self._jump = jump  # type: ignore[assignment]
 
-    def evaluate(self, values: dict[str, Any]) -> tuple[int, int, int, int] | None:
+    def evaluate(self, values: dict[str, Any],
+                 defaults: dict[str, Any] | None = None) -> tuple[int, int, int, int] | None:
         """(params, trainable, non_trainable, macs) of a canonical configuration, or None
-        when the diagram does not know it (a failing or uncovered configuration)."""
+        when the diagram does not know it (a failing or uncovered configuration). With
+        `defaults`, a decision missing from `values` takes its default."""
         if self._jump is None:
             self.compile()
         jump, branch, end = self._jump, self.branch, self.end
@@ -71,6 +73,9 @@ class Diagram:
             b = branch.get(node)
             if b is None:
                 return None
-            node = b[1].get(values.get(b[0], _MISSING), -1)
+            v = values.get(b[0], _MISSING)
+            if v is _MISSING and defaults is not None:
+                v = defaults.get(b[0], _MISSING)
+            node = b[1].get(v, -1)
             if node < 0:
                 return None

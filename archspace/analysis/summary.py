@@ -64,18 +64,65 @@ class StaticCounter:
         self.diagram = self.report.diagram
         if self.diagram is not None:
             self.diagram.compile()
+        self._defaults: dict[str, Any] | None = None
+        self._check: dict[str, Any] = {}
 
     def count(self, config: dict[str, Any] | None = None, *, canonical: bool = False) -> Counts:
         """Counts of `config` (validated and completed with defaults first, unless it is
         already canonical: `canonical=True`)."""
         from ..ir.config import canonical as canon
 
+        if not canonical and self.diagram is not None:
+            hit = self._fast(config or {})
+            if hit is not None:
+                return hit
         values = dict(config or {}) if canonical else canon(self.space, config or {})
         hit = self.diagram.evaluate(values) if self.diagram is not None else None
         if hit is None:
             return static_counts(self.space, values)
         p, t, f, m = hit
         return Counts(params=p, trainable=t, non_trainable=f, macs=m)
+
+
+    def _fast(self, config: dict[str, Any]) -> Counts | None:
+        """Counts in O(the configuration's size + the decisions the diagram reads): every
+        given value is checked against its domain (one lookup for a listed value), missing
+        ones take their defaults. None when anything is unusual; `count` then takes the
+        general path (canonical form, which also reports what is wrong)."""
+        from ..ir.config import _plan, decisions_of
+
+        known, plan = _plan(decisions_of(self.space))
+        if self._defaults is None:
+            self._defaults = {d.path: d.default for d in known.values()}
+            self._check = {path: _value_check(d, listed) for d, path, _df, _w, listed in plan}
+        check = self._check
+        for path, v in config.items():
+            ok = check.get(path)
+            if ok is None:
+                return None
+            try:
+                if not ok(v):
+                    return None
+            except TypeError:
+                return None
+        hit = self.diagram.evaluate(config, self._defaults)
+        if hit is None:
+            return None
+        p, t, f, m = hit
+        return Counts(params=p, trainable=t, non_trainable=f, macs=m)
+
+
+def _value_check(d: Any, listed: dict) -> Any:
+    """A predicate: is this value already the domain's own representative of itself?"""
+    if listed:
+        return lambda v: (type(v), v) in listed
+    lo, hi, step = d.lo, d.hi, d.step
+    if d.kind == "int":
+        step = int(step or 1)
+        return lambda v: type(v) is int and lo <= v <= hi and (v - lo) % step == 0
+    if not step:
+        return lambda v: type(v) is float and lo <= v <= hi
+    return lambda v: type(v) is float and d.contains(v) and d.normalize(v) == v
 
 
 def static_counter(space: Space) -> StaticCounter:
