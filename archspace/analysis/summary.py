@@ -91,8 +91,8 @@ class StaticCounter:
         general path (canonical form, which also reports what is wrong)."""
         from ..ir.config import _plan, decisions_of
 
-        known, plan = _plan(decisions_of(self.space))
-        if self._defaults is None:
+        if self._defaults is None:  # once per space
+            known, plan = _plan(decisions_of(self.space))
             self._defaults = {d.path: d.default for d in known.values()}
             self._check = {path: _value_check(d, listed) for d, path, _df, _w, listed in plan}
         check = self._check
