@@ -701,6 +701,12 @@ class SpaceWalker(Walker):
                        ref.span)
         return f"{ref.name}{idx}"
 
+    def save_tap(self, label: NameRef | None, scope: Scope) -> None:
+        # a label that no later statement reads is not even rendered (its index evaluated)
+        if label is not None and (self.trace or self.alive(self.tap_reads.get(label.name),
+                                                           self.pos + 1)):
+            super().save_tap(label, scope)
+
     def step(self, fn: Callable[[], None], where: str, span: Span | None,
              pure: bool = False) -> None:
         if self.trace:

@@ -52,6 +52,7 @@ class Walker:
         self.use_cond: tuple = ()        # the condition of the statement being walked
         self.pos = 0                     # statements entered and left, in walk order
         self.called_blocks: set[str] = set()  # user blocks the walk entered
+        self._slots: dict[tuple, list] = {}   # see slots_of
 
     #: the builder evaluates a `let` or block argument once; the explorer re-evaluates at each
     #: use so that a parameter's activity is the union of the places it is really used
@@ -278,12 +279,22 @@ class Walker:
 
     def eval_args(self, stmt: CallStmt, seg: str, scope: Scope, names: list[str],
                   flags: dict[str, frozenset[str]]) -> tuple[list[Any], dict[str, Any]]:
-        slots = positional_slots(self.op_of(stmt), stmt.args, stmt.kwargs, scope.env)
+        slots = self.slots_of(stmt, scope.env)
         base = join(scope.path, seg)
         pos = [self.evaluate(a, scope, join(base, s or f"arg{i}"))
                for i, (a, s) in enumerate(zip(stmt.args, slots))]
         kws = {kw.name: self.evaluate(kw.value, scope, join(base, kw.name)) for kw in stmt.kwargs}
         return pos, kws
+
+    def slots_of(self, stmt: CallStmt, env: dict[str, Any]) -> list[str | None]:
+        """`positional_slots` of a call, cached: it depends on the environment only through
+        which bare names in the arguments are bound."""
+        key = (id(stmt), tuple(a.name in env for a in stmt.args if isinstance(a, E.Name)))
+        hit = self._slots.get(key)
+        if hit is None:
+            hit = self._slots[key] = positional_slots(self.op_of(stmt), stmt.args,
+                                                      stmt.kwargs, env)
+        return hit
 
     def arg_error(self, stmt: CallStmt, e: Exception, scope: Scope, names: list[str],
                   flags: dict[str, frozenset[str]]) -> ArchTypeError:
