@@ -1,6 +1,6 @@
 """The shipped spaces (spaces/*.arch, spaces/lib/*.arch): they parse, their default
 configurations build, `archspace show` describes them, and their static counts reproduce the
-papers and facts.md (/work/shared/reference/facts.md). Static only: no TensorFlow here (the
+papers and facts.md (shared/reference/facts.md). Static only: no TensorFlow here (the
 Keras counts are tests/compile's)."""
 
 from __future__ import annotations
