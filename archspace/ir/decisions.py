@@ -493,7 +493,7 @@ class Explorer(Walker):
                 self.sink.add(ArchTypeError(
                     f"the space is too large to enumerate (over {MAX_WALK_STEPS:,} statements "
                     "across its copies and alternatives)", e.stmt.span,
-                    "fewer nested repeats, or smaller repeat ranges"))
+                    "fewer statements, fewer nested repeats or smaller repeat ranges"))
                 return
         self.walk_settings(root)
 
