@@ -637,8 +637,9 @@ class Walker:
                             f"'choice {stmt.name}' switches on '{stmt.name}', which", stmt.span)
         label = _label_of(value)
         if label not in labels:
-            raise ArchTypeError(f"'choice {stmt.name}': '{stmt.name}' is {label}, which is not "
-                                "one of the alternatives", stmt.span,
+            via = f" (as a call of block '{scope.blocks[-1]}' gave it)" if scope.blocks else ""
+            raise ArchTypeError(f"'choice {stmt.name}': '{stmt.name}' is {label}{via}, which is "
+                                "not one of the alternatives", stmt.span,
                                 "alternatives: " + ", ".join(labels))
         b = stmt.branches[labels.index(label)]
         self.walk_body(b.body, scope.child(path=join(path, label), env=dict(scope.env)))
