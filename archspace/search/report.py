@@ -136,10 +136,11 @@ def hypervolume_history(records: Sequence[dict[str, Any]], objectives: Sequence[
 def pareto_plot(path: Path, records: Sequence[dict[str, Any]], pareto: Sequence[dict[str, Any]],
                 objectives: Sequence[Objective], hv: list[dict[str, Any]],
                 skips: Sequence[dict[str, Any]] = (), by_generation: bool = False) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # a Figure drawn on its own Agg canvas: no pyplot state, and a notebook's backend is left
+    # as the user set it
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     o1, o2 = objectives[0], objectives[1]
     done = [r for r in records if r["status"] == "completed"]
@@ -153,8 +154,9 @@ def pareto_plot(path: Path, records: Sequence[dict[str, Any]], pareto: Sequence[
             (" (lower is better)" if o.direction == "min" or o.accuracy_like else
              " (higher is better)")
 
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 4.8),
-                                  gridspec_kw={"width_ratios": [3, 2]})
+    fig = Figure(figsize=(12, 4.8))
+    FigureCanvasAgg(fig)
+    ax, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
     feas = [r for r in done if r.get("feasible", True)]
     infeas = [r for r in done if not r.get("feasible", True)]
     ax.scatter([axis(o2, r) for r in feas], [axis(o1, r) for r in feas], s=22, c="#9aa5b1",
@@ -188,6 +190,7 @@ def pareto_plot(path: Path, records: Sequence[dict[str, Any]], pareto: Sequence[
         ax2.plot([h["generation"] for h in hv], [h["hypervolume"] for h in hv], marker="o",
                  c="#a3be8c")
         ax2.set_xlabel("generation" if by_generation else "trials")
+        ax2.xaxis.set_major_locator(MaxNLocator(integer=True))  # trial numbers are whole
         ax2.set_ylabel("hypervolume (normalised)")
         ax2.set_title("hypervolume per " + ("generation" if by_generation else "trial"))
         ax2.grid(alpha=0.3)
@@ -196,7 +199,6 @@ def pareto_plot(path: Path, records: Sequence[dict[str, Any]], pareto: Sequence[
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
-    plt.close(fig)
     path.write_bytes(buf.getvalue())
 
 

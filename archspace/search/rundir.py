@@ -63,6 +63,12 @@ def kill_point(name: str) -> None:
         os._exit(137)  # pragma: no cover
 
 
+def _umask() -> int:
+    mask = os.umask(0)  # reading the umask means setting it: put it back at once
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path: Path, text: str, point: str | None = None) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -72,6 +78,7 @@ def atomic_write(path: Path, text: str, point: str | None = None) -> None:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; run files follow the umask
         kill_point(point or path.name)
         os.replace(tmp, path)
     except BaseException:
