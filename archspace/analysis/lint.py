@@ -43,6 +43,8 @@ class LintOptions:
     max_macs: float | None = None
     max_space: float = DEFAULT_MAX_SPACE    # warn when a space has more architectures
     cap: int = DEFAULT_CAP                  # live states of the whole-space check
+    strict: bool = False                    # AS110: a budget some configurations break is
+                                            # an error too (and one that cannot be proved)
 
     def __post_init__(self) -> None:
         known = known_codes()
@@ -291,6 +293,16 @@ class LintContext:
         return self._timed("whole-space", lambda: check_space(self.space, cap=self.options.cap))
 
     @cached_property
+    def default_counts(self) -> Any:
+        """Exact counts of the default configuration, None when it does not build."""
+        from .summary import StaticCounter
+
+        try:
+            return StaticCounter(self.space, self.report).count()
+        except ArchError:
+            return None
+
+    @cached_property
     def defaults(self) -> dict[str, Any]:
         from ..ir.config import canonical
 
@@ -381,12 +393,13 @@ def lint(target: str | Path | Space | Iterable[str | Path | Space], *,
          select: Sequence[str] | None = None, ignore: Sequence[str] = (),
          max_params: float | None = None, max_bytes: float | None = None,
          max_macs: float | None = None, max_space: float | None = None,
-         cap: int = DEFAULT_CAP) -> LintReport:
-    """Lint one or more .arch files (or parsed spaces); see `archspace lint --rules`."""
+         cap: int = DEFAULT_CAP, strict: bool = False) -> LintReport:
+    """Lint one or more .arch files (or parsed spaces); see `archspace lint --rules`.
+    `strict`: a size budget that only some configurations break (AS110) is an error too."""
     options = LintOptions(select=select, ignore=ignore, max_params=max_params,
                           max_bytes=max_bytes, max_macs=max_macs,
                           max_space=DEFAULT_MAX_SPACE if max_space is None else max_space,
-                          cap=cap)
+                          cap=cap, strict=strict)
     targets = [target] if isinstance(target, (str, Path, Space)) else list(target)
     report = LintReport()
     for t in targets:

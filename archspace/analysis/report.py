@@ -103,11 +103,11 @@ def sarif(report: "LintReport") -> str:
     for code in codes:
         rule = RULES.get(code)
         name = rule.name if rule else LOAD_CODES.get(code, "error").replace(" ", "-")
-        doc = rule.doc() if rule else LOAD_CODES.get(code, "error")
+        doc = rule_text(code)
         level = SARIF_LEVEL[rule.severity] if rule else "error"
         rules.append({"id": code, "name": name, "shortDescription": {"text": doc},
                       "defaultConfiguration": {"level": level},
-                      "helpUri": "https://github.com/archspace/archspace#lint"})
+                      "helpUri": help_uri(code)})
     results = []
     for f in report.findings:
         region: dict[str, Any] = {"startLine": f.line, "startColumn": f.col}
@@ -130,3 +130,28 @@ def sarif(report: "LintReport") -> str:
                                          "rules": rules}},
                      "results": results}]}
     return json.dumps(doc, indent=2)
+
+
+#: where each code is explained: docs/lint.md has one heading per code
+DOCS_URL = "https://github.com/archspace/archspace/blob/main/docs/lint.md"
+
+
+def rule_text(code: str) -> str:
+    """The first paragraph of a rule's docstring, on one line (the first line alone may stop
+    mid-sentence); a loader code's name for the codes without a rule class."""
+    from .lint import LOAD_CODES
+
+    rule = RULES.get(code)
+    if rule is None or not rule.__doc__:
+        return LOAD_CODES.get(code, "error")
+    para = rule.__doc__.strip().split("\n\n")[0]
+    return " ".join(line.strip() for line in para.splitlines())
+
+
+def help_uri(code: str) -> str:
+    """The docs/lint.md anchor of `code` (GitHub's anchor of the heading '`AS110` over-budget')."""
+    from .lint import LOAD_CODES
+
+    rule = RULES.get(code)
+    name = rule.name if rule else LOAD_CODES.get(code, "error").replace(" ", "-")
+    return f"{DOCS_URL}#{code.lower()}-{name}"

@@ -1,5 +1,6 @@
-"""The lint rules. One small class per code; codes are stable (never reused), the first line
-of each docstring is what `archspace lint --rules` prints. Fixtures: tests/lint_fixtures/."""
+"""The lint rules. One small class per code; codes are stable (never reused), the first
+paragraph of each docstring is what `archspace lint --rules` and SARIF print, and
+docs/lint.md has a heading per code (the help link). Fixtures: tests/lint_fixtures/."""
 
 from __future__ import annotations
 
@@ -215,15 +216,25 @@ def metric_range(ctx: LintContext, metric: str) -> tuple[Any, Any, Any, Any] | N
 @register
 class OverBudget(Rule):
     """A size budget (--max-params/--max-bytes/--max-macs, or `search { constraints }`) that
-    every configuration breaks (error) or some configurations break (warning)."""
+    every configuration breaks, or the default configuration breaks a --max-* budget (error),
+    or that only some configurations break or the check cannot prove (warning; an error with
+    --strict).
+
+    One finding per budget; the message names the configuration that breaks it (the
+    default, or the smallest / largest one). A search constraint the default breaks is a
+    warning: the search screens those trials, and spaces from papers often start above it."""
 
     code, name = "AS110", "over-budget"
     needs_valid = True
+    _GET = {"params": lambda e: e.params, "trainable_params": lambda e: e.trainable,
+            "bytes": lambda e: e.bytes, "macs": lambda e: e.macs,
+            "flops": lambda e: 2 * e.macs}
 
     def check(self, ctx: LintContext) -> Iterable[Finding]:
         budgets = ctx.budgets()
         if not budgets:
             return
+        partial = "error" if ctx.options.strict else "warning"
         for metric, op, bound, span, source in budgets:
             rng = metric_range(ctx, metric)
             if rng is None:
@@ -238,6 +249,8 @@ class OverBudget(Rule):
             limit = f"{metric} {op} {fmt_big(bound)}" + (f" ({source})" if source != "constraints"
                                                          else "")
             inexact = "" if ctx.report.exact else " (bound used: see AS112)"
+            counts = ctx.default_counts
+            default = self._GET[metric](counts) if counts is not None else None
             if not ok(best):
                 yield self.finding(
                     ctx, f"no configuration meets {limit}: the "
@@ -246,11 +259,20 @@ class OverBudget(Rule):
                     hint=f"the {'smallest' if upper else 'largest'} is "
                          f"{describe_config(best_cfg, ctx.defaults)}",
                     metric=metric, op=op, bound=bound, value=best, config=best_cfg)
+            elif default is not None and not ok(default):
+                yield self.finding(
+                    ctx, f"the default configuration breaks {limit}: it has "
+                         f"{fmt_big(default)} {what}", span,
+                    severity="error" if source != "constraints" else partial,
+                    hint=f"change the defaults: the {'smallest' if upper else 'largest'} "
+                         f"({fmt_big(best)} {what}) is "
+                         f"{describe_config(best_cfg, ctx.defaults)}",
+                    metric=metric, op=op, bound=bound, value=default, config=ctx.defaults)
             elif not ok(worst):
                 yield self.finding(
                     ctx, f"some configurations break {limit}: the "
                          f"{'largest' if upper else 'smallest'} has {fmt_big(worst)} {what}"
-                         f"{inexact}", span, severity="warning",
+                         f"{inexact}", span, severity=partial,
                     hint=f"the {'largest' if upper else 'smallest'} is "
                          f"{describe_config(worst_cfg, ctx.defaults)}; a search will reject "
                          f"these trials",
@@ -260,7 +282,7 @@ class OverBudget(Rule):
                 yield self.finding(
                     ctx, f"cannot prove that every configuration meets {limit}: the whole-space "
                          f"check was cut (the {'largest' if upper else 'smallest'} found has "
-                         f"{fmt_big(worst)} {what}; see AS112)", span, severity="warning",
+                         f"{fmt_big(worst)} {what}; see AS112)", span, severity=partial,
                     hint="raise --cap, or make the space smaller so that the check is exact",
                     metric=metric, op=op, bound=bound, value=worst, config=worst_cfg)
 

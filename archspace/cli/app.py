@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import List, Optional
 
 import typer
+from typer.core import TyperCommand
 
 from . import console
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
 
+EXAMPLES = """Examples:
+
+\b
+archspace show spaces/squeezenet_se_auto.arch
+archspace lint spaces/*.arch --max-params 2M
+archspace search spaces/squeezenet_se_auto.arch --data digits --trials 20 --max-params 500k
+archspace COMMAND --help"""
+
 app = typer.Typer(
     name="archspace",
     help="Declarative neural-architecture micro-design search over .arch spaces.",
+    epilog=EXAMPLES,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -21,6 +32,14 @@ app = typer.Typer(
 )
 
 state = {"debug": False}
+
+
+class Command(TyperCommand):
+    """A command whose usage line names a required argument FILE, as help texts do, rather
+    than typer's {FILE} (which reads as a set or a placeholder to fill in)."""
+
+    def collect_usage_pieces(self, ctx):  # type: ignore[no-untyped-def]
+        return [re.sub(r"^\{(.*)\}", r"\1", p) for p in super().collect_usage_pieces(ctx)]
 
 
 def _print_version(value: bool) -> None:
@@ -32,9 +51,9 @@ def _print_version(value: bool) -> None:
 
 
 @app.callback()
-def _root(debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks on errors."),
+def _root(debug: bool = typer.Option(False, "--debug", metavar="", help="Show Python tracebacks on errors."),
           version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
-                                       help="Print the version and exit."),
+                                       metavar="", help="Print the version and exit."),
           import_path: Optional[List[str]] = typer.Option(
               None, "--import-path", metavar="DIR",
               help="A folder `import` may also read from (repeatable; lint, show, compile, "
@@ -77,6 +96,15 @@ def _register() -> None:
                 raise
 
 
+def _traceback() -> None:
+    """--debug: the traceback of the exception being handled, on stderr; the exit code stays
+    what it is without --debug (2 for bad input)."""
+    import traceback
+
+    sys.stderr.write(traceback.format_exc())
+    sys.stderr.flush()
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     """Entry point: run the app inside the error boundary."""
     from ..errors import ArchError
@@ -93,7 +121,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             rc = app(args=args, standalone_mode=False)
     except ArchError as e:
         if state["debug"]:
-            raise
+            _traceback()
         console.print_error(e)
         return EXIT_BAD_INPUT
     except typer.Exit as e:
@@ -105,13 +133,13 @@ def main(argv: Optional[list[str]] = None) -> int:
         return 130
     except RecursionError:  # a later stage met nesting the parser's limits let through
         if state["debug"]:
-            raise
+            _traceback()
         console.err.print("[bold red]error:[/] the space is nested too deeply to analyse "
                           "(blocks calling blocks, or long expressions)")
         return EXIT_BAD_INPUT
     except MemoryError:
         if state["debug"]:
-            raise
+            _traceback()
         console.err.print("[bold red]error:[/] out of memory: the space is too large to analyse")
         return EXIT_BAD_INPUT
     except Exception as e:  # usage errors and anything unexpected
@@ -127,11 +155,12 @@ def main(argv: Optional[list[str]] = None) -> int:
             code = getattr(e, "exit_code", EXIT_BAD_INPUT)
             return EXIT_OK if code == 0 else EXIT_BAD_INPUT
         if state["debug"]:
-            raise
+            _traceback()
         text = str(e).strip().partition("\n")[0]  # one line, of bounded length
         text = text if len(text) <= 300 else text[:300] + "…"
         console.err.print(f"[bold red]error:[/] {type(e).__name__}: {console._escape(text)}")
-        console.err.print("run again with --debug for the traceback")
+        if not state["debug"]:
+            console.err.print("run again with --debug for the traceback")
         return EXIT_BAD_INPUT if isinstance(e, (OSError, ValueError, KeyError)) else 3
     return rc if isinstance(rc, int) and not isinstance(rc, bool) else EXIT_OK
 

@@ -9,7 +9,7 @@ import typer
 
 from ..errors import ArchError
 from . import console
-from .app import app, load
+from .app import Command, app, load
 
 
 def pick_config(space, config: Optional[str], default: bool, sample: Optional[int]) -> dict:
@@ -28,15 +28,15 @@ def pick_config(space, config: Optional[str], default: bool, sample: Optional[in
     return canonical(space, {})
 
 
-@app.command("compile")
+@app.command("compile", cls=Command)
 def compile_(
-    file: str = typer.Argument(..., help="A .arch file."),
+    file: str = typer.Argument(..., metavar="FILE", help="A .arch file."),
     emit: str = typer.Option("keras", "--emit", help="ir | keras | python"),
     output: Optional[str] = typer.Option(None, "-o", "--output", help="Output file ('-' = stdout)."),
     config: Optional[str] = typer.Option(None, "--config", help="A configuration JSON file."),
-    default: bool = typer.Option(False, "--default", help="Use the default configuration."),
+    default: bool = typer.Option(False, "--default", metavar="", help="Use the default configuration."),
     sample: Optional[int] = typer.Option(None, "--sample", help="Use a random configuration drawn with this seed."),
-    summary: bool = typer.Option(False, "--summary", help="Print the Keras model summary."),
+    summary: bool = typer.Option(False, "--summary", metavar="", help="Print the Keras model summary."),
     input: Optional[List[str]] = typer.Option(None, "--input", help="Override an input shape, NAME=HxWxC."),
     classes: Optional[int] = typer.Option(None, "--classes", help="Override the output size."),
 ):

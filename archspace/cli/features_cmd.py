@@ -31,7 +31,7 @@ def faces(
     max_faces: int = typer.Option(1, "--max-faces", help="Faces per image, one row each."),
     min_confidence: float = typer.Option(0.5, "--min-confidence", help="MediaPipe's face detection threshold."),
     image_dtype: str = typer.Option("float32", "--image-dtype", help="float32 (0..1, the depth map's scale) or uint8 (0..255, a quarter of the size)."),
-    compress: bool = typer.Option(False, "--compress", help="Write a compressed .npz (smaller, slower)."),
+    compress: bool = typer.Option(False, "--compress", metavar="", help="Write a compressed .npz (smaller, slower)."),
 ):
     """Detect faces with MediaPipe; write the photo, a landmark depth map and the 468 landmarks
     per face as an .npz ready for `archspace search SPACE --data`. Files without a face,

@@ -10,30 +10,30 @@ from typing import Any, List, Optional
 import typer
 
 from . import console
-from .app import EXIT_FINDINGS, app, load
+from .app import EXIT_FINDINGS, Command, app, load
 
 _SOURCE = {"file": "space file", "argument": "command line", "default": "default",
            "demo": "digits demo", "searched": "searched"}
 
 
-@app.command("search")
+@app.command("search", cls=Command)
 def search_(
-    file: str = typer.Argument(..., help="A .arch file."),
+    file: str = typer.Argument(..., metavar="FILE", help="A .arch file."),
     data: str = typer.Option("digits", "--data", "-d", help="digits | mnist | cifar10 | a .npz file | a folder with one subfolder per class."),
     strategy: Optional[str] = typer.Option(None, "--strategy", "-s", help="random | hyperband | bayesian | grid | nsga2 | any pymoo algorithm (default: the space's, else random)."),
     trials: Optional[int] = typer.Option(None, "--trials", "-n", help="Trials in total (a resumed run stops there)."),
     epochs: Optional[int] = typer.Option(None, "--epochs", "-e", help="Maximum epochs per trial (Hyperband: max_epochs)."),
     fraction: Optional[float] = typer.Option(None, "--fraction", "-f", help="Share of the train and validation data each trial uses (paper: 0.1, 0.4, 1.0)."),
-    max_params: Optional[str] = typer.Option(None, "--max-params", help="Static constraint, e.g. 2e6 or 500k: larger models are never built."),
+    max_params: Optional[str] = typer.Option(None, "--max-params", metavar="N", help="Static constraint, e.g. 2e6 or 500k: larger models are never built."),
     out: Optional[str] = typer.Option(None, "--out", "-o", help="Run directory (default runs/SPACE_STRATEGY); an existing one is resumed."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the strategy, splits and weights."),
     objective: Optional[List[str]] = typer.Option(None, "--objective", help="Repeatable: 'maximize val_accuracy', 'minimize params|bytes|macs'."),
     constraint: Optional[List[str]] = typer.Option(None, "--constraint", help="Repeatable: 'bytes <= 8M', 'macs < 50M'."),
     batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Examples per step (default: the space's, else 32)."),
     population: Optional[int] = typer.Option(None, "--population", help="Population of evolutionary strategies (default 20)."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Empty the run directory and start again (only a folder an archspace search created: one with its .archspace-run marker)."),
-    tensorboard: bool = typer.Option(True, "--tensorboard/--no-tensorboard", help="TensorBoard logs per trial (with HParams)."),
-    max_memory_growth: str = typer.Option("2G", "--max-memory-growth", help="Restart the process (and resume) between trials once it has grown by this much; TensorFlow keeps every traced graph. 0 = never."),
+    overwrite: bool = typer.Option(False, "--overwrite", metavar="", help="Empty the run directory and start again (only a folder an archspace search created: one with its .archspace-run marker)."),
+    tensorboard: bool = typer.Option(True, "--tensorboard/--no-tensorboard", metavar="", help="TensorBoard logs per trial (with HParams)."),
+    max_memory_growth: str = typer.Option("2G", "--max-memory-growth", metavar="SIZE", help="Restart the process (and resume) between trials once it has grown by this much; TensorFlow keeps every traced graph. 0 = never."),
     input: Optional[List[str]] = typer.Option(None, "--input", help="Override an input shape, NAME=HxWxC."),
     classes: Optional[int] = typer.Option(None, "--classes", help="Override the output size."),
 ):
@@ -41,12 +41,13 @@ def search_(
     constraints, duplicates); write runs/NAME with the leaderboard, the best model, the Pareto
     front and a report. Run the same command again to resume."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from .numbers import number_option
+
+    max_params = number_option(max_params, "--max-params")  # type: ignore[assignment]
+    growth_b = number_option(max_memory_growth or "0", "--max-memory-growth")
+    growth = growth_b / 1e6 if growth_b else None           # "2G" -> 2000 MB; 0 = never
     space = load(file, input, classes)
     from ..search.engine import search
-    from ..search.settings import parse_number
-
-    growth = parse_number(max_memory_growth) / 1e6 if max_memory_growth not in ("0", "") \
-        else None                       # "2G" -> 2000 MB
     listener = RichListener()
     try:
         result = search(space, data, strategy=strategy, trials=trials, epochs=epochs,
@@ -82,9 +83,9 @@ def _reexec() -> None:
     os.execv(sys.executable, [sys.executable] + argv)
 
 
-@app.command("train")
+@app.command("train", cls=Command)
 def train_(
-    file: str = typer.Argument(..., help="A .arch file."),
+    file: str = typer.Argument(..., metavar="FILE", help="A .arch file."),
     config: Optional[str] = typer.Option(None, "--config", "-c", help="A configuration JSON (e.g. runs/NAME/best/config.json); default: the default configuration."),
     data: str = typer.Option("digits", "--data", "-d", help="digits | mnist | cifar10 | a .npz file | a folder with one subfolder per class."),
     epochs: Optional[int] = typer.Option(None, "--epochs", "-e", help="Maximum epochs (early stopping as the space says)."),
@@ -94,7 +95,7 @@ def train_(
     out: str = typer.Option("model.keras", "--out", "-o", help="Where to save the trained model (.keras)."),
     input: Optional[List[str]] = typer.Option(None, "--input", help="Override an input shape, NAME=HxWxC."),
     classes: Optional[int] = typer.Option(None, "--classes", help="Override the output size."),
-    force: bool = typer.Option(False, "--force", help="Train a configuration made for another space or another version of this one (its config.json's space name or space_hash differs)."),
+    force: bool = typer.Option(False, "--force", metavar="", help="Train a configuration made for another space or another version of this one (its config.json's space name or space_hash differs)."),
 ):
     """Retrain one architecture (the best of a search, say) and save it. A config.json from a
     search is tied to its space: another space, or an edited one, is refused unless --force."""

@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 
 from . import console
-from .app import app, load
+from .app import Command, app, load
 
 
 #: decision rows shown in the terminal; cells longer than MAX_CELL are cut
@@ -27,10 +27,19 @@ def _fmt_value(v) -> str:
     return str(v)
 
 
-@app.command()
+_EXAMPLES = """Examples:
+
+\b
+archspace show spaces/squeezenet_se_auto.arch
+archspace show my.arch --json
+archspace show my.arch --input image=64x64x3 --classes 10
+archspace show my.arch --diagram space.svg"""
+
+
+@app.command(cls=Command, epilog=_EXAMPLES)
 def show(
-    file: str = typer.Argument(..., help="A .arch file."),
-    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary instead of tables."),
+    file: str = typer.Argument(..., metavar="FILE", help="A .arch file."),
+    as_json: bool = typer.Option(False, "--json", metavar="", help="Print a JSON summary instead of tables."),
     input: Optional[List[str]] = typer.Option(None, "--input", help="Override an input shape, NAME=HxWxC."),
     classes: Optional[int] = typer.Option(None, "--classes", help="Override the output size."),
     diagram: Optional[str] = typer.Option(None, "--diagram", help="Write a diagram of the space: mermaid | dot, or a .mmd/.dot/.svg/.png path."),

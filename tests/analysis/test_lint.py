@@ -211,3 +211,64 @@ def test_lint_never_imports_tensorflow():
                        env=env, timeout=120)
     assert p.returncode == 0, p.stderr[-2000:]
     assert p.stdout.strip().endswith("clean")
+
+
+# ---- AS110 severity: the default or every configuration -> error; some -> warning ----------
+def test_budget_the_default_breaks_is_an_error():
+    s = archspace.parse_file(SPACES / "squeezenet_se_auto.arch")
+    report = lint(s, max_params=500_000)      # the default has 729,034; the smallest 28,330
+    (f,) = report.findings
+    assert (f.code, f.severity) == ("AS110", "error") and report.exit_code == 1
+    assert "default configuration" in f.message and f.data["value"] == 729_034
+
+
+def test_budget_strict_makes_some_an_error():
+    s = archspace.parse_file(SPACES / "squeezenet_se_auto.arch")
+    (f,) = lint(s, max_params=1e6).findings   # only some (the largest: 1,324,042) break it
+    assert f.severity == "warning"
+    strict = lint(s, max_params=1e6, strict=True)
+    (f,) = strict.findings
+    assert (f.code, f.severity) == ("AS110", "error") and strict.exit_code == 1
+    assert lint(s, max_params=2e6, strict=True).findings == []
+
+
+def test_budget_that_cannot_be_proved_is_a_warning_and_strict_an_error():
+    path = LINT_FIXTURES / "AS112_check_incomplete.arch"
+    loose = [f for f in lint(path, max_params=1e9, cap=2).findings if f.code == "AS110"]
+    strict = [f for f in lint(path, max_params=1e9, cap=2, strict=True).findings
+              if f.code == "AS110"]
+    assert [f.severity for f in loose] == ["warning"] and "cannot prove" in loose[0].message
+    assert [f.severity for f in strict] == ["error"]
+
+
+def test_rule_texts_are_whole_sentences_and_help_links_exist():
+    from archspace.analysis.report import help_uri, rule_text
+
+    anchors = set()
+    for line in (ROOT / "docs" / "lint.md").read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):    # GitHub's anchor: lower case, spaces to '-', no punctuation
+            title = line.lstrip("#").strip().lower()
+            anchors.add(re.sub(r"[^a-z0-9 _-]", "", title).replace(" ", "-"))
+    for code in list(RULES) + list(LOAD_CODES):
+        text = rule_text(code)
+        if code in RULES:
+            assert text.endswith((".", ")")), (code, text)
+        uri = help_uri(code)
+        assert uri.startswith("https://github.com/archspace/archspace/blob/main/docs/lint.md#")
+        assert uri.partition("#")[2] in anchors, (code, uri)
+    assert rule_text("AS102").endswith("a tap that is not there), with a counterexample.")
+    assert "--strict" in rule_text("AS110")
+
+
+def test_sarif_rules_whole_text_and_level(capsys):
+    rc = main(["lint", "--format", "sarif", "--max-params", "500k",
+               "spaces/squeezenet_se_auto.arch"])
+    doc = json.loads(capsys.readouterr().out)
+    assert rc == 1
+    rules = {r["id"]: r for r in doc["runs"][0]["tool"]["driver"]["rules"]}
+    assert rules["AS110"]["defaultConfiguration"]["level"] == "error"
+    assert "(warning; an error with --strict)" in rules["AS110"]["shortDescription"]["text"]
+    assert rules["AS102"]["shortDescription"]["text"].endswith("with a counterexample.")
+    assert rules["AS110"]["helpUri"].endswith("docs/lint.md#as110-over-budget")
+    (res,) = doc["runs"][0]["results"]
+    assert (res["ruleId"], res["level"]) == ("AS110", "error")
