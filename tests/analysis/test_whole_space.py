@@ -4,7 +4,6 @@ bounds it reports when it cannot be exact."""
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -96,9 +95,7 @@ def test_squeezenet_versions_and_mobilenet():
 @pytest.mark.parametrize("name", shipped_names())
 def test_shipped_spaces_are_proved(name):
     s = shipped_space(name)
-    t = time.perf_counter()
-    r = check_space(s)
-    assert time.perf_counter() - t < 3.0
+    r = check_space(s)  # speed: bench/bench_static_count.py
     assert r.exact, r.notes
     assert r.ok, [f.message for f in r.failures]
     assert r.configs == cardinality(s).architectures
@@ -141,9 +138,7 @@ def test_scales_far_beyond_enumeration():
       global_avg_pool
       dense(10, softmax)
     }""")
-    t = time.perf_counter()
     r = check_space(s)
-    assert time.perf_counter() - t < 10
     c = cardinality(s)
     assert c.architectures > 10**57
     assert r.exact and r.ok and r.configs == c.architectures
