@@ -4,12 +4,16 @@ For each configuration (`archspace.sample_config(space, seed)`, image inputs shr
 where the configuration still fits), the static count of `build_graph` is compared with what
 Keras counts: every layer of the configuration is instantiated from its LayerSpec and built by
 Keras itself (`layer.build(input_shape)`), and its trainable and non-trainable weights are
-counted. A model's `count_params()` is exactly the sum of its layers' weights, and identical
-layers (class, arguments, input shape) are built once -- with zero initializers, since how
-weights start does not change how many there are -- and identical architectures are compared
-once, so 200 configurations x every space stay fast. For the first configurations of every space the whole compiled model is built
-(`archspace.compile.to_keras`, or a local functional-model helper when the compiler is not
-there) and its `count_params()` compared too. This test imports Keras; the analysis does not.
+counted. Identical layers (class, arguments, input shape) are built once -- with zero
+initializers, since how weights start does not change how many there are -- and identical
+architectures are compared once, so 200 configurations x every space stay fast.
+
+Layer by layer this checks consistency (the analysis and Keras agree on archspace's own layer
+specs), not fidelity to a paper; tests/spaces/test_spaces.py compares with published counts.
+For the first FULL_MODELS distinct architectures of every space the whole model is also
+compiled (`archspace.compile.to_keras`) and its `count_params()` compared, which covers what
+the layer-by-layer count cannot: merges, projections and wiring. This test imports Keras; the
+analysis does not.
 """
 
 from __future__ import annotations
@@ -27,14 +31,16 @@ from archspace.errors import ArchShapeError
 from conftest import shipped_names, shipped_space
 
 SEEDS = 200
-FULL_MODELS = 1
+FULL_MODELS = 3  # whole compiled models per space (the first distinct architectures)
 SMALL = 32
 
 
 @pytest.fixture(scope="module")
 def keras():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    return pytest.importorskip("keras")
+    import keras
+
+    return keras
 
 
 def small(space):
@@ -104,7 +110,7 @@ def test_static_counts_equal_keras(keras, name):
     for seed in range(SEEDS):
         cfg = archspace.sample_config(full, seed)
         arch = archspace.config_hash(full, cfg, architecture_only=True)
-        if arch in seen and seed >= FULL_MODELS:
+        if arch in seen:
             continue  # the same architecture as an earlier seed
         seen.add(arch)
         space = shrunk
@@ -119,7 +125,7 @@ def test_static_counts_equal_keras(keras, name):
             assert (t, f) == (node.trainable, node.non_trainable), (name, seed, node.name)
             trainable, frozen = trainable + t, frozen + f
         assert (trainable, frozen) == (graph.trainable, graph.non_trainable), (name, seed)
-        if seed < FULL_MODELS:
+        if len(seen) <= FULL_MODELS:  # the first FULL_MODELS distinct architectures
             model = full_model(keras, space, cfg)
             assert model.count_params() == graph.params == trainable + frozen, (name, seed)
             keras.backend.clear_session()

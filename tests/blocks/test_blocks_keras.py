@@ -13,13 +13,15 @@ from archspace.blocks import (
 )
 from archspace.blocks.base import ACTIVATIONS, INITIALIZERS
 
-np = pytest.importorskip("numpy")
+import numpy as np  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def keras():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    return pytest.importorskip("keras")
+    import keras
+
+    return keras
 
 
 def _count(weights) -> int:

@@ -17,7 +17,10 @@ from archspace.compile import to_keras
 
 from compile_helpers import ROOT, count
 
-np = pytest.importorskip("numpy")
+import numpy as np  # noqa: E402
+
+# a second interpreter that imports JAX and Keras, loads a saved model and builds one
+pytestmark = pytest.mark.slow
 TINY = ROOT / "tests" / "compile" / "fixtures" / "tiny.arch"
 
 CHILD = """

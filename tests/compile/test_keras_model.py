@@ -15,7 +15,7 @@ from archspace.errors import ArchError
 
 from compile_helpers import ROOT, count, space
 
-np = pytest.importorskip("numpy")
+import numpy as np  # noqa: E402
 
 # ---- SqueezeNet (facts.md, section 1) --------------------------------------------------------
 SQUEEZENET = [  # version, 224x224 with 1000 classes, 32x32 with 10 classes

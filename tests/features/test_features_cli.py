@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -37,12 +36,6 @@ def test_help_lists_the_command(capsys):
         assert opt in text
 
 
-needs_mediapipe = pytest.mark.skipif(
-    importlib.util.find_spec("mediapipe") is None or importlib.util.find_spec("cv2") is None,
-    reason="needs archspace[features] (mediapipe, opencv)")
-
-
-@needs_mediapipe
 def test_cli_end_to_end(face_folder, tmp_path, capsys):
     out = tmp_path / "feats.npz"
     rc = main(["features", "faces", str(face_folder), "--out", str(out), "--image-size", "48",
@@ -68,7 +61,6 @@ def test_cli_end_to_end(face_folder, tmp_path, capsys):
     assert rep["settings"]["depth_size"] == [40, 32] and len(rep["skipped"]) == 5
 
 
-@needs_mediapipe
 def test_cli_crop_face_uint8_files(face_folder, tmp_path, capsys):
     out = tmp_path / "c.npz"
     rc = main(["features", "faces", str(face_folder / "happy" / "original.png"),
@@ -84,7 +76,6 @@ def test_cli_crop_face_uint8_files(face_folder, tmp_path, capsys):
         assert 0.25 < (z["depth"] > 0).mean() < 0.5   # the face fills the crop
 
 
-@needs_mediapipe
 def test_cli_no_face_exits_1(face_folder, tmp_path, capsys):
     rc = main(["features", "faces", str(face_folder / "sad" / "coffee.jpg"),
                str(face_folder / "sad" / "notes.txt"), "--out", str(tmp_path / "n.npz")])
@@ -93,7 +84,6 @@ def test_cli_no_face_exits_1(face_folder, tmp_path, capsys):
     assert not (tmp_path / "n.npz").exists() and (tmp_path / "n.report.json").exists()
 
 
-@needs_mediapipe
 def test_cli_bad_input_exits_2(face_folder, tmp_path, capsys):
     assert main(["features", "faces", str(tmp_path / "nope"), "--out",
                  str(tmp_path / "x.npz")]) == 2
@@ -121,11 +111,8 @@ def stand_in_task(tmp_path_factory):
 
     import mediapipe as mp
 
-    try:
-        from mediapipe.tasks.python.metadata.metadata_writers import (
-            metadata_writer, model_asset_bundle_utils)
-    except ImportError:
-        pytest.skip("this mediapipe has no metadata writers")
+    from mediapipe.tasks.python.metadata.metadata_writers import (
+        metadata_writer, model_asset_bundle_utils)
     modules = os.path.join(os.path.dirname(mp.__file__), "modules")
 
     def with_metadata(path, name, mean, std):
@@ -145,7 +132,6 @@ def stand_in_task(tmp_path_factory):
     return path
 
 
-@needs_mediapipe
 def test_tasks_api_path(stand_in_task, face_folder, tmp_path, capsys):
     from archspace.features import extract_faces, open_landmarker
 
@@ -169,7 +155,6 @@ def test_tasks_api_path(stand_in_task, face_folder, tmp_path, capsys):
     assert rc == 0, capsys.readouterr().err
 
 
-@needs_mediapipe
 def test_tasks_api_rejects_a_file_that_is_not_a_bundle(tmp_path, capsys):
     bad = tmp_path / "face_landmarker.task"
     bad.write_text("not a model")
@@ -181,15 +166,13 @@ def test_tasks_api_rejects_a_file_that_is_not_a_bundle(tmp_path, capsys):
 
 
 # -- the features feed a search straight away -----------------------------------------------------
-@needs_mediapipe
+@pytest.mark.slow  # MediaPipe over the faces, then two searches that train
 def test_features_feed_a_search(face_folder, tmp_path, capsys):
     """`archspace features faces` then `archspace search spaces/squeezenet_sem_auto.arch --data
     feats.npz` (image + depth, 2 trials x 1 epoch, at 48x48 to keep it quick; the space says
     224x224), and MLPAuto on the landmarks of the same file through the Python API."""
-    pytest.importorskip("keras_tuner")
     import archspace
-
-    search = pytest.importorskip("archspace.search")
+    import archspace.search as search
     root = Path(__file__).resolve().parents[2]
     npz = tmp_path / "feats.npz"
     assert main(["features", "faces", str(face_folder), "--out", str(npz),

@@ -8,10 +8,6 @@ import json
 import numpy as np
 import pytest
 
-pytest.importorskip("mediapipe")
-pytest.importorskip("skimage")
-pytest.importorskip("cv2")
-
 from archspace.errors import ArchError  # noqa: E402
 from archspace.features import depth_map, extract_faces, read_image  # noqa: E402
 from archspace.features.faces import parse_size  # noqa: E402

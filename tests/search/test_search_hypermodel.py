@@ -15,7 +15,7 @@ from archspace.search.settings import resolve
 
 from search_helpers import ROOT
 
-kt = pytest.importorskip("keras_tuner")
+import keras_tuner as kt  # noqa: E402
 
 SHIPPED = sorted(p.name for p in (ROOT / "spaces").glob("*.arch"))
 #: the strategies whose oracle the search builds from Keras Tuner hyperparameters
