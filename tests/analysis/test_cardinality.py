@@ -98,7 +98,7 @@ def test_many_interacting_optionals_stay_small():
 
 @pytest.mark.parametrize("name", shipped_names())
 def test_shipped_spaces_count(name):
-    # no time limit here (it fails on a loaded machine): speed belongs in bench/
+    # no time limit here (it fails on a loaded machine): bench/bench_analysis_speed.py times it
     s = shipped_space(name)
     c = cardinality(s)
     assert c.architectures >= 1

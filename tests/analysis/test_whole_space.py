@@ -95,7 +95,7 @@ def test_squeezenet_versions_and_mobilenet():
 @pytest.mark.parametrize("name", shipped_names())
 def test_shipped_spaces_are_proved(name):
     s = shipped_space(name)
-    r = check_space(s)  # speed: bench/bench_static_count.py
+    r = check_space(s)  # its speed: bench/bench_analysis_speed.py
     assert r.exact, r.notes
     assert r.ok, [f.message for f in r.failures]
     assert r.configs == cardinality(s).architectures
