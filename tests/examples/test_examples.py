@@ -61,6 +61,7 @@ def run(args: list[str], tmp: Path) -> subprocess.CompletedProcess:
                     f"{(e.stdout or '')[-3000:]}")
 
 
+@pytest.mark.slow  # each example is a subprocess that trains (minutes on 2 cores)
 @pytest.mark.parametrize("script", [p for p in SCRIPTS if p.stem in EXPECTED_RUNS],
                          ids=lambda p: p.stem)
 def test_quick_run(script, tmp_path):
@@ -79,11 +80,10 @@ def test_quick_run(script, tmp_path):
         assert (run_dir / "best" / "model.keras").exists()
 
 
+@pytest.mark.slow  # a subprocess running MediaPipe over the sample faces
 def test_faces_features_example(tmp_path):
     """The features example (issue 6) that the facial-expression example builds on."""
     script = EXAMPLES / "faces_features.py"
-    if not script.exists():
-        pytest.skip("examples/faces_features.py is not there")
     r = run([str(script), str(tmp_path / "faces")], tmp_path)
     assert r.returncode == 0, (r.stdout + r.stderr)[-6000:]
     assert (tmp_path / "faces" / "feats.npz").exists()

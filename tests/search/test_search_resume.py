@@ -50,6 +50,7 @@ def _kill_after(out, n_files: int, *argv: str) -> dict[str, str]:
     return {p.name: p.read_text() for p in trials.glob("*.json")}
 
 
+@pytest.mark.slow  # a search in a subprocess (TensorFlow import, training), killed, then resumed
 @pytest.mark.parametrize("strategy,trials,kill_at", [("random", 3, 1), ("nsga2", 4, 3)])
 def test_kill_and_resume(run_search, tmp_path, strategy, trials, kill_at):
     out = tmp_path / "run"
