@@ -15,7 +15,6 @@ import pytest
 
 import archspace
 from archspace.cli import console, main
-from archspace.errors import ArchError
 from archspace.ir import Space
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -150,9 +149,10 @@ def test_bad_file_exit_2_with_rendered_error(bad_file, capsys):
     assert "Traceback" not in err
 
 
-def test_bad_file_with_debug_raises(bad_file):
-    with pytest.raises(ArchError, match="unknown op or block 'conv2'"):
-        main(["--debug", "show", str(bad_file)])
+def test_bad_file_with_debug_shows_the_traceback_and_keeps_exit_2(bad_file, capsys):
+    assert main(["--debug", "show", str(bad_file)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "unknown op or block 'conv2'" in err
 
 
 def test_missing_file(capsys):
