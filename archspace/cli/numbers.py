@@ -39,6 +39,10 @@ def number_option(text: str | None, option: str, *, integer: bool = False,
         if value < minimum or (integer and not float(value).is_integer()):
             raise ValueError
     except ValueError:
+        if _negative(text):  # a number all right, but no count or size
+            console.err.print(f"[bold red]error:[/] {option} must be positive, got "
+                              f"{console._escape(str(text))}")
+            raise typer.Exit(EXIT_BAD_INPUT) from None
         need = "a whole number" if integer else "a number"
         if minimum:
             need += f" of at least {minimum:g}"
@@ -46,3 +50,10 @@ def number_option(text: str | None, option: str, *, integer: bool = False,
                           f"expected {need}, {EXAMPLES}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
     return int(value) if integer else value
+
+
+def _negative(text: str | float) -> bool:
+    try:
+        return float(str(text).strip().replace("_", "")) < 0
+    except ValueError:
+        return False
