@@ -22,7 +22,7 @@ from ..errors import ArchError, ArchImportError, ArchSyntaxError, ErrorSink
 from ..ir import Space
 from ..ir.decisions import Decision, Explorer
 from ..ir.params import ChoiceParam
-from ..ir.walk import UNKNOWN, branch_label
+from ..ir.walk import UNKNOWN
 from ..source import Span
 from .findings import RULES, Finding
 from .states import DEFAULT_CAP
@@ -109,18 +109,8 @@ class StaticChecks(Explorer):
                           else "pick a default inside the range, or widen the range")
         return f
 
-    def on_call(self, stmt: Any, seg: str, scope: Any) -> None:
-        if stmt.op not in self.blocks and stmt.op not in self.ops:
-            from ..blocks.base import suggest
-            from ..ir.nodes import STATEMENT_KEYWORDS
-
-            keywords = sorted(STATEMENT_KEYWORDS)
-            hint = suggest(stmt.op, list(self.ops) + list(self.blocks) + keywords).strip(" ()")
-            self.note("AS103", f"unknown op or block '{stmt.op}'", stmt.span,
-                      hint or "see `archspace ops` for the built-in ops, or define it with "
-                              "`block`")
-            return
-        super().on_call(stmt, seg, scope)
+    def defect(self, code: str, error: ArchError) -> None:
+        self.note(code, error.message, error.span, error.hint)
 
     def check_merge(self, value: Any, x: Any) -> None:
         from ..blocks.merge import MERGES
@@ -135,47 +125,13 @@ class StaticChecks(Explorer):
             return
         super().check_merge(value, x)
 
-    def on_repeat(self, stmt: Any, seg: str, scope: Any) -> None:
-        if stmt.default is not None:
-            try:
-                lo = self.static(stmt.lo, scope, "a repeat bound", stmt.span)
-                hi = self.static(stmt.hi, scope, "a repeat bound", stmt.span)
-                v = self.static(stmt.default, scope, "a default", stmt.span)
-            except ArchError:
-                lo = hi = v = None
-            ints = all(isinstance(x, int) and not isinstance(x, bool) for x in (lo, hi))
-            if ints and lo <= hi and not (isinstance(v, int) and not isinstance(v, bool)
-                                          and lo <= v <= hi):
-                self.note("AS104", f"default {_fmt(v)} is outside the repeat range {lo}..{hi}",
-                          getattr(stmt.default, "span", None) or stmt.span,
-                          f"the default count is an integer in {lo}..{hi}")
-                stmt = stmt.model_copy(update={"default": None})
-        super().on_repeat(stmt, seg, scope)
-
     def on_choice(self, stmt: Any, seg: str, scope: Any) -> None:
-        labels = [branch_label(b, i) for i, b in enumerate(stmt.branches)]
         if not any(b.body for b in stmt.branches):
             self.note("AS106", "this choice has no alternatives", stmt.span,
                       "write choice { a: ... | b: ... }")
         elif len(stmt.branches) == 1:
             self.note("AS105", "a choice with a single alternative", stmt.span,
                       "write the alternative's statements directly, or add alternatives")
-        if stmt.default is not None and self.switch_binding(stmt, scope) is None:
-            from ..ir import expr as E
-
-            d = stmt.default
-            try:
-                v = d.name if isinstance(d, E.Name) else self.static(d, scope, "a default",
-                                                                      stmt.span)
-            except ArchError:
-                v = None
-            if isinstance(v, int) and not isinstance(v, bool) and str(v) in labels:
-                v = str(v)
-            if v is not None and v not in labels:
-                self.note("AS104", f"default '{_fmt(v)}' is not one of the alternatives",
-                          getattr(d, "span", None) or stmt.span,
-                          "alternatives: " + ", ".join(labels))
-                stmt = stmt.model_copy(update={"default": None})
         super().on_choice(stmt, seg, scope)
 
 

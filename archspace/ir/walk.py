@@ -23,7 +23,7 @@ from __future__ import annotations
 from contextlib import contextmanager, nullcontext
 from typing import Any, Callable
 
-from ..errors import ArchNameError, ArchTypeError
+from ..errors import ArchError, ArchNameError, ArchTypeError
 from ..source import Span
 from . import expr as E
 from .nodes import (STATEMENT_KEYWORDS, Branch, CallStmt, ChoiceStmt, FromStmt, LetStmt,
@@ -438,6 +438,12 @@ class Walker:
     def leaf(self, label: NameRef | None, scope: Scope, fallback: str) -> str:
         return self.render(label, scope) if label is not None else fallback
 
+    def defect(self, code: str, error: ArchError) -> None:
+        """A problem in the template that lint classifies under `code` (AS103 unknown op,
+        AS104 default outside its domain): an error here; lint's domain records it and the
+        walk goes on with a fallback."""
+        raise error
+
     def op_of(self, stmt: CallStmt) -> Any:
         from ..blocks import REGISTRY
 
@@ -450,9 +456,9 @@ class Walker:
             hint = suggest(stmt.op, candidates).strip(" ()") or None
             span = stmt.span and stmt.span.model_copy(update={
                 "end_line": stmt.span.line, "end_col": stmt.span.col + len(stmt.op)})
-            raise ArchNameError(f"unknown op or block '{stmt.op}'", span,
-                                hint or "see `archspace ops` for the built-in ops, or define "
-                                        "it with `block`")
+            self.defect("AS103", ArchNameError(
+                f"unknown op or block '{stmt.op}'", span,
+                hint or "see `archspace ops` for the built-in ops, or define it with `block`"))
         return op
 
     def on_call(self, stmt: CallStmt, seg: str, scope: Scope) -> None:
@@ -468,6 +474,8 @@ class Walker:
                 self.step(lambda: self.save_tap(stmt.label, scope), where, stmt.span)
             return
         op = self.op_of(stmt)
+        if op is None:  # recorded by lint's domain
+            return
         names = [a.name for a in op.signature]
         flags = {a.name: a.choices for a in op.signature if a.flag and a.choices}
 
@@ -521,9 +529,11 @@ class Walker:
             if stmt.default else lo
         if not (isinstance(default, int) and not isinstance(default, bool)
                 and lo <= default <= hi):
-            raise ArchTypeError(f"default {default!r} is outside the repeat range {lo}..{hi}",
-                                stmt.default.span if stmt.default else stmt.span,
-                                f"the default count is an integer in {lo}..{hi}")
+            self.defect("AS104", ArchTypeError(
+                f"default {default!r} is outside the repeat range {lo}..{hi}",
+                getattr(stmt.default, "span", None) or stmt.span,
+                f"the default count is an integer in {lo}..{hi}"))
+            default = lo
         return lo, hi, default
 
     def on_repeat(self, stmt: RepeatStmt, seg: str, scope: Scope) -> None:
@@ -616,8 +626,10 @@ class Walker:
                     str(default) in labels:
                 default = str(default)
             if default not in labels:
-                raise ArchTypeError(f"default '{default}' is not one of the alternatives",
-                                    d.span, "alternatives: " + ", ".join(labels))
+                self.defect("AS104", ArchTypeError(
+                    f"default '{_label_of(default)}' is not one of the alternatives",
+                    getattr(d, "span", None) or stmt.span, "alternatives: " + ", ".join(labels)))
+                default = labels[0]
         self.register(path, dict(kind="choice", values=tuple(labels), default=default,
                                  source="choice"), scope.cond, stmt.span)
         with self.region("choice", stmt):
