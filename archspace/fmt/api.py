@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..errors import ArchArgumentError, ArchError, ErrorSink
 from ..parser import parse_tree
 from .layout import layout
-from .tokens import items
+from .tokens import items, statement_starts
 
 
 class FormatError(ArchError):
@@ -26,7 +26,7 @@ def format_source(text: str, *, path: str | None = None) -> str:
         text = text[1:]
     tree = parse_tree(text, display)
     before = items(text)
-    out = layout(before)
+    out = layout(before, statement_starts(tree))
     _check_same(text, tree, before, out, display)
     return out
 

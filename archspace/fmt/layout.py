@@ -7,6 +7,8 @@ out without a change here:
     a line that starts with a closing bracket lines up with that opening line;
   - a line that starts with '|' (the next branch of a choice or parallel) hangs the bar one
     step out, so that the branch's statements line up;
+  - a line inside braces (or at the top) that does not begin a statement continues the one
+    above: one step deeper (the parse tree says where statements begin);
   - a line that ends with a branch label `name:` inside braces indents what follows one step
     more, up to the next '|' or the closing brace;
   - an own-line comment is indented as a statement at its place; trailing comments on
@@ -71,7 +73,9 @@ def _lines(seq: list[Item]) -> list[tuple[int, list[Item]]]:
     return out
 
 
-def layout(seq: list[Item]) -> str:
+def layout(seq: list[Item], starts: set[int]) -> str:
+    """The text of `seq`; `starts` holds the offsets where statements begin (a line inside
+    braces that begins elsewhere continues a statement: one step deeper)."""
     stack: list[_Open] = []
     rendered: list[tuple[int, str, str | None]] = []  # (blank lines before, code, comment)
     prev_last: Item | None = None
@@ -91,6 +95,9 @@ def layout(seq: list[Item]) -> str:
             indent = top.indent
         else:
             indent = inner_indent
+            if (first.pos >= 0 and first.pos not in starts
+                    and (top is None or top.char == "{")):
+                indent += 1
         # what brackets opened on this line count from: a '|' line's content is one step in
         opener_indent = indent + 1 if first.text == "|" else indent
 

@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from lark import Token, Tree
+
 from ..parser import get_parser, grammar_path
 
 # what may stand between two tokens: the grammar's ignored terminals (WS, COMMENT, SEMI)
@@ -21,6 +23,7 @@ class Item:
     type: str
     text: str
     breaks: int = 0          # line breaks between the previous item and this one
+    pos: int = -1            # offset in the source (-1: a comment or ';')
     unary: bool = False      # a '-' that negates (no space after it)
 
     @property
@@ -64,7 +67,7 @@ def items(text: str) -> list[Item]:
             break
         *between, rest = _gap_items(text[pos:tok.start_pos])
         out.extend(between)
-        out.append(Item(tok.type, str(tok), rest.breaks))
+        out.append(Item(tok.type, str(tok), rest.breaks, tok.start_pos))
         pos = tok.end_pos
     *between, rest = _gap_items(text[pos:])
     out.extend(between)
@@ -86,6 +89,51 @@ def _mark_unary(seq: list[Item]) -> None:
             it.unary = not (prev is not None and (prev.type in _VALUE_END
                                                   or prev.text in (")", "]")))
         prev = it
+
+
+@lru_cache(maxsize=1)
+def _rules() -> dict[str, str]:
+    """name -> definition text of every rule of the grammar (comments dropped)."""
+    grammar = grammar_path().read_text(encoding="utf-8")
+    rules: dict[str, str] = {}
+    name = None
+    for line in grammar.splitlines():
+        line = re.sub(r"//.*", "", line)
+        m = re.match(r"[?!]?([a-z_][a-z_0-9]*)\s*:(.*)", line)
+        if m:
+            name = m.group(1)
+            rules[name] = m.group(2)
+        elif name is not None and line[:1].isspace():
+            rules[name] += " " + line
+        else:
+            name = None
+    return rules
+
+
+@lru_cache(maxsize=1)
+def sequence_rules() -> frozenset[str]:
+    """Rules that hold a list of statements (`body: "{" _stmt* "}"`, `start: _item*`): a
+    rule name repeated with '*'. Read off the grammar, so a new one needs no change here."""
+    return frozenset(name for name, body in _rules().items()
+                     if re.search(r"(?<![\w)\]\"])_?[a-z][a-z_0-9]*\*", body))
+
+
+def statement_starts(tree: Tree) -> set[int]:
+    """Offsets where a statement (or a declaration, a setting, a branch) begins: a line that
+    begins anywhere else inside braces continues the statement above it."""
+    seqs = sequence_rules()
+    starts: set[int] = set()
+    for node in tree.iter_subtrees():
+        if node.data not in seqs:
+            continue
+        if not node.meta.empty:
+            starts.add(node.meta.start_pos)
+        for child in node.children:
+            if isinstance(child, Tree) and not child.meta.empty:
+                starts.add(child.meta.start_pos)
+            elif isinstance(child, Token):
+                starts.add(child.start_pos)
+    return starts
 
 
 @lru_cache(maxsize=1)
