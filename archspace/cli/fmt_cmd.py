@@ -25,6 +25,7 @@ Examples:
 
 \b
 archspace fmt spaces/
+archspace fmt docs/language.md
 archspace fmt --check --diff my.arch
 cat my.arch | archspace fmt -
 """
@@ -74,7 +75,7 @@ def _write(path: Path, text: str) -> None:
 
 @app.command("fmt", cls=Command, epilog=_EXAMPLES.strip())
 def fmt_cmd(
-    files: Optional[List[str]] = typer.Argument(None, metavar="FILE", help=".arch files or folders (every .arch file under them); - reads stdin and writes stdout.", show_default=False),
+    files: Optional[List[str]] = typer.Argument(None, metavar="FILE", help=".arch files or folders (every .arch file under them), Markdown pages (their ```arch examples); - reads stdin and writes stdout.", show_default=False),
     check: bool = typer.Option(False, "--check", metavar="", help="Write nothing; exit 1 when a file would be reformatted."),
     diff: bool = typer.Option(False, "--diff", metavar="", help="Write nothing; print a unified diff of the changes."),
 ):
@@ -84,6 +85,7 @@ def fmt_cmd(
     syntax error or a missing file, 3 if the formatter refuses a file (a bug)."""
     from ..errors import ArchError
     from ..fmt import FormatError, format_source
+    from ..fmt.markdown import format_markdown
     from ..loader import read_file
 
     if not files:
@@ -103,7 +105,8 @@ def fmt_cmd(
     for path in paths:
         try:
             text, display, _ = read_file(path)
-            formatted = format_source(text, path=display)
+            formatted = (format_markdown(text, path=display) if path.suffix.lower() == ".md"
+                         else format_source(text, path=display))
         except FormatError as e:
             console.print_error(e)
             refused += 1
