@@ -87,3 +87,10 @@ def test_markdown_page_formats(page: Path):
 
 def _outside_arch(text: str) -> str:
     return FENCE.sub(lambda m: "<arch>" if m.group(1) == "arch" else m.group(0), text)
+
+
+@pytest.mark.parametrize("page", DOCS, ids=lambda p: p.name)
+def test_doc_pages_are_formatted(page: Path):
+    """The docs' ```arch examples are in the canonical layout (`archspace fmt PAGE.md`)."""
+    text = page.read_text(encoding="utf-8")
+    assert format_markdown(text, path=page.name) == text
