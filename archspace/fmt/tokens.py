@@ -138,7 +138,9 @@ def statement_starts(tree: Tree) -> set[int]:
 
 @lru_cache(maxsize=1)
 def call_keywords() -> frozenset[str]:
-    """Keywords written like a call, `int(...)`, `towers(...)`: read off the grammar (a
-    keyword literal followed by "("), so a new one needs no change here."""
+    """Keywords written like a call, `int(...)`, `towers(...)`: read off the grammar (a rule
+    or alternative that begins with a keyword followed by "("), so a new one needs no change
+    here; a keyword inside a rule (`2 of (a, b)`) keeps its space."""
     grammar = grammar_path().read_text(encoding="utf-8")
-    return frozenset(re.findall(r'"([A-Za-z_]+)"\s*\[?\s*"\("', grammar))
+    return frozenset(re.findall(r'(?m)^\s*(?:[?!]?[a-z_][a-z_0-9]*\s*:|\|)\s*"([A-Za-z_]+)"'
+                                r'\s*\[?\s*"\("', grammar))
