@@ -48,7 +48,10 @@ def expr(draw, depth: int = 0) -> list[str]:
         return ['"s t"']
     if kind == "binop":
         op = draw(st.sampled_from(["+", "-", "*", "//", "%", "<=", "=="]))
-        return draw(expr(depth + 1)) + [op] + draw(expr(depth + 1))
+        left, right = draw(expr(depth + 1)), draw(expr(depth + 1))
+        if op in ("<=", "=="):  # comparisons do not chain: bracket their sides
+            left, right = ["("] + left + [")"], ["("] + right + [")"]
+        return left + [op] + right
     if kind == "neg":
         return ["-"] + draw(expr(depth + 1))
     if kind == "paren":
