@@ -24,6 +24,8 @@ from archspace.highlight.pygments_lexer import ArchLexer
 from archspace.ir.nodes import STATEMENT_KEYWORDS
 from archspace.parser import get_parser
 
+import onig_ctypes as onig  # a helper beside this file (tests/ folders are not packages)
+
 ROOT = Path(__file__).resolve().parents[2]
 VSCODE = ROOT / "editors" / "vscode"
 GRAMMAR_FILE = VSCODE / "syntaxes" / "arch.tmLanguage.json"
@@ -233,3 +235,43 @@ console.log(JSON.stringify(bad));
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout) == []
+
+
+ONIG = onig.load()
+
+
+@pytest.mark.skipif(ONIG is None, reason="an extra check with the Oniguruma library")
+def test_oniguruma_reads_every_shipped_space():
+    """Where libonig is installed: the grammar's expressions compiled and run by Oniguruma,
+    the engine of TextMate and VS Code, scope every character as Python's `re` does."""
+    grammar = json.loads(GRAMMAR_FILE.read_text())
+    rules = [grammar["repository"][p["include"].lstrip("#")] for p in grammar["patterns"]]
+    regexes = [onig.Regex(ONIG, r["match"]) for r in rules]
+    patterns = _patterns()
+    for name, text in SOURCES:
+        for n, line in enumerate(text.splitlines(), 1):
+            data = line.encode("utf-8")
+            scopes: list[str | None] = [None] * len(data)
+            pos = 0
+            while pos < len(data):
+                best = None
+                for regex, rule in zip(regexes, rules):
+                    m = regex.search(data, pos)
+                    if m and m[0][1] > m[0][0] and (best is None or m[0][0] < best[0][0][0]):
+                        best = (m, rule)
+                if best is None:
+                    break
+                m, rule = best
+                (a, b) = m[0]
+                if "name" in rule:
+                    scopes[a:b] = [rule["name"]] * (b - a)
+                for group, cap in rule.get("captures", {}).items():
+                    ga, gb = m[int(group)]
+                    if ga >= 0:
+                        scopes[ga:gb] = [cap["name"]] * (gb - ga)
+                pos = b
+            # the same scopes as the Python engine, character by character
+            by_char = []
+            for i, ch in enumerate(line):
+                by_char.append(scopes[len(line[:i].encode("utf-8"))])
+            assert by_char == textmate_scopes(line, patterns), f"{name}:{n}"
