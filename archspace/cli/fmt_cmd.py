@@ -124,7 +124,13 @@ def fmt_cmd(
             if check:
                 console.err.print(f"would reformat {console._escape(display)}")
             continue
-        _write(path, formatted)
+        try:
+            _write(path, formatted)
+        except OSError as e:  # a read-only file or folder: report it, go on with the rest
+            console.err.print(f"[bold red]error:[/] cannot write {console._escape(display)}: "
+                              f"{console._escape(e.strerror or str(e))}")
+            changed, failed = changed - 1, failed + 1
+            continue
         console.err.print(f"reformatted {console._escape(display)}")
     _summary(len(paths), changed, failed, refused, check or diff)
     if refused:

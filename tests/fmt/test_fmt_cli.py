@@ -127,3 +127,24 @@ def test_shipped_spaces_are_formatted(capsys, monkeypatch):
     monkeypatch.chdir(ROOT)
     rc = main(["fmt", "--check", "spaces/"])
     assert rc == 0, capsys.readouterr().err
+
+
+def test_unwritable_file_is_reported_and_the_rest_formatted(tree: Path, capsys, monkeypatch):
+    import archspace.cli.fmt_cmd as fmt_cmd
+
+    (tree / "sub" / "b.arch").write_text(UGLY)
+    real_replace = os.replace
+
+    def replace(src, dst):  # the folder of b.arch refuses writes (as a read-only one does)
+        if Path(dst).name == "b.arch":
+            raise PermissionError(13, "Permission denied")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(fmt_cmd.os, "replace", replace)
+    assert main(["fmt", str(tree)]) == 2
+    err = capsys.readouterr().err
+    assert "cannot write" in err and "b.arch: Permission denied" in err
+    assert "1 file reformatted, 0 unchanged, 1 not formatted" in err
+    assert (tree / "a.arch").read_text() == PRETTY
+    assert (tree / "sub" / "b.arch").read_text() == UGLY
+    assert [p.name for p in (tree / "sub").iterdir() if p.name.endswith(".tmp")] == []
