@@ -9,7 +9,6 @@ import json
 import re
 import shutil
 import subprocess
-import tomllib
 from importlib.metadata import EntryPoint
 from pathlib import Path
 
@@ -102,8 +101,10 @@ def test_pygments_marks_what_is_not_arch():
 
 
 def test_pygments_entry_point():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    target = project["entry-points"]["pygments.lexers"]["arch"]
+    # (read without tomllib: Python 3.10 has none)
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    section = pyproject.split('[project.entry-points."pygments.lexers"]', 1)[1]
+    target = re.search(r'^arch\s*=\s*"([^"]+)"', section, re.M).group(1)
     ep = EntryPoint(name="arch", value=target, group="pygments.lexers")
     lexer = ep.load()
     assert lexer is ArchLexer and "arch" in lexer.aliases and "*.arch" in lexer.filenames
@@ -184,6 +185,10 @@ def test_vscode_extension_folder():
     assert "vscode-languageclient" in manifest["dependencies"]
     assert (VSCODE / manifest["main"]).is_file()
     assert "onLanguage:arch" in manifest["activationEvents"]
+    from archspace.fmt.layout import INDENT
+
+    defaults = manifest["contributes"]["configurationDefaults"]["[arch]"]
+    assert defaults["editor.tabSize"] == len(INDENT) and defaults["editor.insertSpaces"]
     props = manifest["contributes"]["configuration"]["properties"]
     assert props["archspace.server.args"]["default"] == ["lsp"]
     config = json.loads((VSCODE / "language-configuration.json").read_text())
