@@ -89,9 +89,7 @@ def layout(seq: list[Item], starts: set[int]) -> str:
         if first.text == "|" and top is not None:
             top.hang = False
         inner_indent = (top.indent + 1 + top.hang) if top else 0
-        if first.text in _CLOSE and top is not None:
-            indent = top.indent
-        elif first.text == "|" and top is not None:
+        if (first.text in _CLOSE or first.text == "|") and top is not None:
             indent = top.indent
         else:
             indent = inner_indent
