@@ -32,14 +32,16 @@ cat my.arch | archspace fmt -
 
 
 def _targets(names: list[str]) -> tuple[list[Path], list[str]]:
-    """The .arch files named or found under the folders named (sorted), and the names that
-    are neither."""
+    """The files named and the .arch files under the folders named (sorted, hidden folders
+    skipped), and the names that are neither."""
     files: list[Path] = []
     missing: list[str] = []
     for name in names:
         p = Path(name)
         if p.is_dir():
-            files.extend(sorted(f for f in p.rglob("*.arch") if f.is_file()))
+            # hidden folders (.git, .venv, ...) are not the user's sources
+            files.extend(sorted(f for f in p.rglob("*.arch") if f.is_file() and not any(
+                part.startswith(".") for part in f.relative_to(p).parts[:-1])))
         elif p.exists():
             files.append(p)
         else:

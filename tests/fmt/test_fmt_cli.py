@@ -30,6 +30,8 @@ def tree(tmp_path: Path) -> Path:
     (tmp_path / "a.arch").write_text(UGLY)
     (tmp_path / "sub" / "b.arch").write_text(PRETTY)
     (tmp_path / "sub" / "notes.txt").write_text("not a space {")
+    (tmp_path / ".venv").mkdir()
+    (tmp_path / ".venv" / "hidden.arch").write_text(UGLY)
     return tmp_path
 
 
@@ -38,6 +40,7 @@ def test_rewrites_files_under_a_folder(tree: Path, capsys):
     assert main(["fmt", str(tree)]) == 0
     assert (tree / "a.arch").read_text() == PRETTY
     assert (tree / "sub" / "b.arch").read_text() == PRETTY
+    assert (tree / ".venv" / "hidden.arch").read_text() == UGLY  # hidden folders are skipped
     assert (tree / "a.arch").stat().st_mode & 0o777 == 0o640
     err = capsys.readouterr().err
     assert "reformatted" in err and "1 file reformatted, 1 unchanged" in err
