@@ -1,0 +1,213 @@
+"""`archspace lsp` driven as an editor drives it: JSON-RPC over the child's stdin/stdout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+LIB = """\
+block pair(c) {
+  conv(c, 3x3, relu)
+  conv(c, 3x3, relu) as second
+}
+"""
+
+SPACE = """\
+space demo "an LSP test space"
+import "lib.arch"
+
+input image: 32x32x3
+output classes: 10
+
+network {
+  param width = choice(16, 32) default 32
+  conv(width, 3x3, relu) as stem
+  repeat stages[k] in 1..2 default 1 {
+    pair(width * (k + 1))
+    maxpool(2x2)
+  }
+  pool(choice(max, avg), 2x2)
+  global_avg_pool
+  dense(classes, softmax)
+}
+"""
+
+# a typo in an op name, then an unfinished statement: the server must answer both
+TYPO = SPACE.replace("maxpool(2x2)", "maxpoll(2x2)")
+BROKEN = SPACE.replace("global_avg_pool", "global_avg_pool(")
+
+
+def _open(client, tmp_path: Path, text: str = SPACE) -> str:
+    (tmp_path / "lib.arch").write_text(LIB)
+    path = tmp_path / "demo.arch"
+    path.write_text(text)
+    uri = path.as_uri()
+    client.notify("textDocument/didOpen", {"textDocument": {
+        "uri": uri, "languageId": "arch", "version": 1, "text": text}})
+    return uri
+
+
+def _change(client, uri: str, version: int, text: str) -> None:
+    client.notify("textDocument/didChange", {
+        "textDocument": {"uri": uri, "version": version},
+        "contentChanges": [{"text": text}]})
+
+
+def _pos(text: str, needle: str, offset: int = 0) -> dict:
+    i = text.index(needle) + offset
+    line = text.count("\n", 0, i)
+    return {"line": line, "character": i - (text.rfind("\n", 0, i) + 1)}
+
+
+def _at(uri: str, text: str, needle: str, offset: int = 0) -> dict:
+    return {"textDocument": {"uri": uri}, "position": _pos(text, needle, offset)}
+
+
+def test_capabilities(client):
+    caps = client.capabilities
+    for key in ("hoverProvider", "completionProvider", "definitionProvider",
+                "documentSymbolProvider", "codeActionProvider",
+                "documentFormattingProvider"):
+        assert caps.get(key), key
+
+
+def test_diagnostics_follow_the_edits(client, tmp_path):
+    uri = _open(client, tmp_path)
+    assert client.diagnostics(uri, 1) == []
+
+    _change(client, uri, 2, TYPO)
+    (d,) = client.diagnostics(uri, 2)
+    assert d["code"] == "AS103" and d["severity"] == 1 and d["source"] == "archspace"
+    assert "maxpoll" in d["message"] and "did you mean 'maxpool'" in d["message"]
+    assert d["range"]["start"] == _pos(TYPO, "maxpoll")
+    assert d["range"]["end"] == _pos(TYPO, "maxpoll", len("maxpoll"))
+
+    # the quick fix the hint names
+    (action,) = client.request("textDocument/codeAction", {
+        "textDocument": {"uri": uri}, "range": d["range"], "context": {"diagnostics": [d]}})
+    assert action["kind"] == "quickfix"
+    (edit,) = action["edit"]["changes"][uri]
+    assert edit["newText"] == "maxpool" and edit["range"] == d["range"]
+
+    _change(client, uri, 3, BROKEN)
+    (d,) = client.diagnostics(uri, 3)
+    # `dense(...)` reads as an argument of the open call: the parser stops at the brace
+    assert d["code"] == "AS001" and d["severity"] == 1
+    assert d["range"]["start"] == _pos(BROKEN, "}\n", BROKEN.rindex("}") - BROKEN.index("}\n"))
+
+    _change(client, uri, 4, SPACE)
+    assert client.diagnostics(uri, 4) == []
+
+
+def test_lint_findings_are_diagnostics(client, tmp_path):
+    text = SPACE.replace("choice(16, 32) default 32", "choice(16) default 16")
+    uri = _open(client, tmp_path, text)
+    diags = client.diagnostics(uri, 1)
+    assert [d["code"] for d in diags] == ["AS105"]
+    assert diags[0]["severity"] == 2 and "hint:" in diags[0]["message"]
+
+
+def test_hover(client, tmp_path):
+    uri = _open(client, tmp_path)
+    client.diagnostics(uri, 1)
+    # an op: its signature, what it builds, and the statement's sizes
+    h = client.request("textDocument/hover", _at(uri, SPACE, "conv(width", 1))
+    value = h["contents"]["value"]
+    assert "conv(filters, kernel=3" in value and "Conv2D" in value
+    assert "| default | 32x32x32 | 896 |" in value          # 3*3*3*32 + 32
+    assert "| smallest model" in value and "| largest model" in value
+    # a parameter: its decision, domain, default and when it is active
+    value = client.request("textDocument/hover", _at(uri, SPACE, "width * (k"))["contents"]["value"]
+    assert "`width`" in value and "16 \\| 32" in value and "always" in value
+    # an inline searched value
+    value = client.request("textDocument/hover",
+                           _at(uri, SPACE, "choice(max", 2))["contents"]["value"]
+    assert "`pool/op`" in value and "max \\| avg" in value
+    # a structure decision, active only when the repeat has a second copy
+    value = client.request("textDocument/hover", _at(uri, SPACE, "repeat", 1))["contents"]["value"]
+    assert "`stages`" in value and "1..2" in value
+    # nothing there: no hover, no error
+    assert client.request("textDocument/hover", {"textDocument": {"uri": uri},
+                                                 "position": {"line": 5, "character": 0}}) is None
+
+
+def test_completion(client, tmp_path):
+    uri = _open(client, tmp_path)
+    client.diagnostics(uri, 1)
+    # at the start of a statement: ops, blocks, keywords, names in scope
+    labels = {i["label"] for i in client.request(
+        "textDocument/completion", _at(uri, SPACE, "  global_avg_pool", 2))["items"]}
+    assert {"conv", "dense", "pair", "repeat", "optional", "width", "stem"} <= labels
+    # inside a call: that op's argument names and flag values
+    labels = {i["label"] for i in client.request(
+        "textDocument/completion", _at(uri, SPACE, "3x3, relu) as stem", 5))["items"]}
+    assert {"filters=", "stride=", "act=", "relu"} <= labels and "repeat" not in labels
+    # a block's argument names
+    text = SPACE.replace("pair(width * (k + 1))", "pair(")
+    _change(client, uri, 2, text)
+    labels = {i["label"] for i in client.request(
+        "textDocument/completion", _at(uri, text, "pair(", 5))["items"]}
+    assert "c=" in labels
+
+
+def test_definition(client, tmp_path):
+    uri = _open(client, tmp_path)
+    client.diagnostics(uri, 1)
+    loc = client.request("textDocument/definition", _at(uri, SPACE, "width * (k"))
+    assert loc["uri"] == uri and loc["range"]["start"] == _pos(SPACE, "param width")
+    loc = client.request("textDocument/definition", _at(uri, SPACE, "pair("))
+    assert loc["uri"] == (tmp_path / "lib.arch").as_uri()
+    assert loc["range"]["start"] == {"line": 0, "character": 0}
+    loc = client.request("textDocument/definition", _at(uri, SPACE, "lib.arch"))
+    assert loc["uri"] == (tmp_path / "lib.arch").as_uri()
+    loc = client.request("textDocument/definition", _at(uri, SPACE, "(k + 1)", 1))
+    assert loc["range"]["start"] == _pos(SPACE, "repeat")
+
+
+def test_document_symbols(client, tmp_path):
+    uri = _open(client, tmp_path)
+    client.diagnostics(uri, 1)
+    symbols = client.request("textDocument/documentSymbol", {"textDocument": {"uri": uri}})
+    names = [s["name"] for s in symbols]
+    assert names == ['import "lib.arch"', "image", "classes", "network"]
+    network = symbols[-1]["children"]
+    assert [s["name"] for s in network][:3] == ["width", "conv as stem", "repeat stages"]
+    assert [s["name"] for s in network[2]["children"]] == ["pair", "maxpool"]
+
+
+def test_formatting(client, tmp_path):
+    messy = SPACE.replace("  conv(width, 3x3, relu) as stem", "conv( width,3x3 ,relu)   as stem")
+    uri = _open(client, tmp_path, messy)
+    client.diagnostics(uri, 1)
+    edits = client.request("textDocument/formatting", {"textDocument": {"uri": uri},
+                                                       "options": {"tabSize": 2,
+                                                                   "insertSpaces": True}})
+    from archspace.fmt import format_source
+
+    (edit,) = edits
+    assert edit["newText"] == format_source(messy) and "  conv(width, 3x3, relu) as stem" in \
+        edit["newText"]
+    assert edit["range"]["start"] == {"line": 0, "character": 0}
+
+
+def test_broken_text_never_crashes(client, tmp_path):
+    uri = _open(client, tmp_path, "network { conv(")
+    client.diagnostics(uri, 1)
+    for i, text in enumerate(["", "(((((", "block {", "network { repeat x in 1.. {", "\x00",
+                              "network {" + "(" * 500]):
+        _change(client, uri, i + 2, text)
+        client.diagnostics(uri, i + 2)
+        for method in ("textDocument/hover", "textDocument/completion",
+                       "textDocument/definition"):
+            client.request(method, {"textDocument": {"uri": uri},
+                                    "position": {"line": 0, "character": 3}})
+        client.request("textDocument/documentSymbol", {"textDocument": {"uri": uri}})
+        client.request("textDocument/formatting", {"textDocument": {"uri": uri},
+                                                   "options": {"tabSize": 2,
+                                                               "insertSpaces": True}})
+    assert client.proc.poll() is None
+
+
+def test_shutdown_and_exit(client):
+    assert client.request("shutdown", None) is None
+    client.notify("exit", None)
+    assert client.proc.wait(timeout=30) == 0
