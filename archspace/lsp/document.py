@@ -79,6 +79,7 @@ class Analysis:
         self.findings: list[Finding] = []
         self.ctx: Any = None
         self.display = self.file
+        self.deep_done = False
         self._load()
 
     def _load(self) -> None:
@@ -99,12 +100,33 @@ class Analysis:
             space, errors = None, too_deep(self.text, self.file).errors
         self.space = space
         try:
-            self.ctx = LintContext(self.display, space, errors, LintOptions())
+            self.ctx = LintContext(self.display, space, errors,
+                                   LintOptions(ignore=sorted(deep_codes())))
             self.findings = lint_context(self.ctx)
         except Exception:  # an analysis bug must not hide the load errors
             log.exception("lint failed on %s", self.display)
             self.ctx = None
             self.findings = [_as_finding(e, self.display) for e in errors]
+
+    def deepen(self) -> bool:
+        """Add the findings of the rules that need a valid space (the whole-space check,
+        budgets, unused decisions: up to a few hundred ms on a large space, so they come
+        after the rest). True when they found something."""
+        if self.deep_done:
+            return False
+        self.deep_done = True
+        if not self.valid:
+            return False
+        from ..analysis.lint import LintOptions, lint_context
+
+        self.ctx.options = LintOptions(select=sorted(deep_codes()))
+        try:
+            more = lint_context(self.ctx)
+        except Exception:
+            log.exception("whole-space rules failed on %s", self.display)
+            return False
+        self.findings = sorted(self.findings + more, key=Finding.sort_key)
+        return bool(more)
 
     # -- what the features read -------------------------------------------------------------
     @property
@@ -141,6 +163,14 @@ class Analysis:
             if ext is not None:
                 out[name] = sizes_at(self.space, ext.config)
         return out
+
+
+def deep_codes() -> set[str]:
+    """Codes of the lint rules that run only on a space that loads without errors."""
+    from ..analysis import rules  # noqa: F401  (fills the registry)
+    from ..analysis.findings import RULES
+
+    return {code for code, rule in RULES.items() if rule.needs_valid}
 
 
 def _as_finding(e: Any, path: str) -> Finding:

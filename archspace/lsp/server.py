@@ -99,31 +99,44 @@ def make_server() -> LanguageServer:
     docs = Documents(server)
     pending: dict[str, asyncio.Task] = {}
 
-    def publish(ls: LanguageServer, uri: str) -> None:
+    def publish(ls: LanguageServer, a: Analysis) -> None:
         from .diagnostics import diagnostics
 
-        a = docs.get(uri)
         ls.text_document_publish_diagnostics(T.PublishDiagnosticsParams(
-            uri=uri, version=a.version, diagnostics=diagnostics(a)))
+            uri=a.uri, version=a.version, diagnostics=diagnostics(a)))
 
-    async def publish_later(ls: LanguageServer, uri: str) -> None:
-        await asyncio.sleep(DEBOUNCE_S)
-        pending.pop(uri, None)
+    async def analyse(ls: LanguageServer, uri: str, delay: float) -> None:
+        """Publish the diagnostics of the current version: those of the load and the quick
+        rules first, then again with the whole-space rules' findings when they add any;
+        then the sizes hovers show. Requests that arrive meanwhile are answered in between."""
+        await asyncio.sleep(delay)
         try:
-            publish(ls, uri)
+            a = docs.get(uri)
+            publish(ls, a)
+            await asyncio.sleep(0)
+            if docs.current.get(uri) is not a:
+                return
+            if a.deepen():
+                publish(ls, a)
+            await asyncio.sleep(0)
+            if docs.current.get(uri) is a:
+                a.sizes  # noqa: B018 - computed between keystrokes, ready for a hover
         except Exception as e:  # noqa: BLE001
             _report(ls, "diagnostics", e)
+        finally:
+            if pending.get(uri) is asyncio.current_task():
+                pending.pop(uri, None)
 
-    def schedule(ls: LanguageServer, uri: str) -> None:
+    def schedule(ls: LanguageServer, uri: str, delay: float = DEBOUNCE_S) -> None:
         old = pending.pop(uri, None)
         if old is not None:
             old.cancel()
-        pending[uri] = asyncio.ensure_future(publish_later(ls, uri))
+        pending[uri] = asyncio.ensure_future(analyse(ls, uri, delay))
 
     @server.feature(T.TEXT_DOCUMENT_DID_OPEN)
     @guarded()
     def did_open(ls: LanguageServer, params: T.DidOpenTextDocumentParams) -> None:
-        publish(ls, params.text_document.uri)
+        schedule(ls, params.text_document.uri, 0)
 
     @server.feature(T.TEXT_DOCUMENT_DID_CHANGE)
     @guarded()

@@ -106,6 +106,16 @@ def test_lint_findings_are_diagnostics(client, tmp_path):
     assert diags[0]["severity"] == 2 and "hint:" in diags[0]["message"]
 
 
+def test_whole_space_findings_follow(client, tmp_path):
+    """The whole-space check's findings come in a second publish of the same version."""
+    text = SPACE.replace("in 1..2 default 1", "in 1..5 default 1")  # 32 / 2**5: 1x1 < 2x2
+    uri = _open(client, tmp_path, text)
+    assert client.diagnostics(uri, 1) == []
+    (d,) = client.diagnostics(uri, 1)
+    assert d["code"] == "AS101" and "stages = " in d["message"]
+    assert d["range"]["start"] == _pos(text, "pool(choice")
+
+
 def test_hover(client, tmp_path):
     uri = _open(client, tmp_path)
     client.diagnostics(uri, 1)
