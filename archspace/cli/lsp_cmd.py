@@ -35,7 +35,7 @@ def lsp_cmd(
         from ..lsp import INSTALL_HINT
 
         console.err.print("[bold red]error:[/] the language server needs pygls and lsprotocol")
-        console.err.print(f"  hint: {INSTALL_HINT}")
+        console.err.print(f"  hint: {console._escape(INSTALL_HINT)}")
         raise typer.Exit(EXIT_BAD_INPUT)
     level = getattr(logging, log_level.upper(), None)
     if not isinstance(level, int):
