@@ -36,7 +36,7 @@ def lsp_cmd(
 
         console.err.print("[bold red]error:[/] the language server needs pygls and lsprotocol")
         console.err.print(f"  hint: {console._escape(INSTALL_HINT)}")
-        raise typer.Exit(EXIT_BAD_INPUT)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     level = getattr(logging, log_level.upper(), None)
     if not isinstance(level, int):
         raise typer.BadParameter(f"'{log_level}': one of debug, info, warning, error",

@@ -15,7 +15,7 @@ from lsprotocol import types as T
 
 from ..blocks import MERGES, REGISTRY
 from ..blocks.common import fmt
-from ..ir.nodes import STATEMENT_KEYWORDS, CallStmt
+from ..ir.nodes import STATEMENT_KEYWORDS
 from ..source import Span
 from .document import Analysis, Visit, span_key
 from .positions import contains, span_size, to_line_col, word_at

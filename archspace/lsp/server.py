@@ -146,7 +146,10 @@ def make_server() -> LanguageServer:
     @server.feature(T.TEXT_DOCUMENT_DID_SAVE)
     @guarded()
     def did_save(ls: LanguageServer, params: T.DidSaveTextDocumentParams) -> None:
-        schedule(ls, params.text_document.uri)
+        # the saved file may be imported by the others: analyse every open document again
+        for uri in list(docs.current):
+            docs.current.pop(uri, None)
+            schedule(ls, uri)
 
     @server.feature(T.TEXT_DOCUMENT_DID_CLOSE)
     @guarded()
