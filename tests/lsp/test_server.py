@@ -221,3 +221,18 @@ def test_shutdown_and_exit(client):
     assert client.request("shutdown", None) is None
     client.notify("exit", None)
     assert client.proc.wait(timeout=30) == 0
+
+
+def test_saving_an_import_checks_its_importers_again(client, tmp_path):
+    uri = _open(client, tmp_path)
+    assert client.diagnostics(uri, 1) == []
+    lib = tmp_path / "lib.arch"
+    renamed = LIB.replace("block pair(", "block pair2(")
+    client.notify("textDocument/didOpen", {"textDocument": {
+        "uri": lib.as_uri(), "languageId": "arch", "version": 1, "text": LIB}})
+    client.diagnostics(lib.as_uri(), 1)
+    _change(client, lib.as_uri(), 2, renamed)
+    lib.write_text(renamed)
+    client.notify("textDocument/didSave", {"textDocument": {"uri": lib.as_uri()}})
+    (d,) = client.diagnostics(uri, 1)
+    assert d["code"] == "AS103" and "'pair'" in d["message"] and "pair2" in d["message"]
