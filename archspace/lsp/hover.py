@@ -49,7 +49,7 @@ def _hover_text(doc: Analysis, word: str, line: int, col: int) -> str | None:
     outline = doc.outline
     call = outline.call_at(line, col) if outline else None
     if call is not None and word == call.op and col <= call.span.col + len(call.op):
-        return _callee(doc, call.op) + "\n\n" + _sizes(doc, call.span)
+        return _callee(doc, call.op, _sizes(doc, call.span))
     if outline is not None:
         d = outline.lookup(word, line, col)
         if d is not None and not (d.kind == "block" and word in REGISTRY):
@@ -76,7 +76,8 @@ def _hover_text(doc: Analysis, word: str, line: int, col: int) -> str | None:
 
 
 # -- ops and blocks ------------------------------------------------------------------------
-def _op(name: str) -> str:
+def _op(name: str, sizes: str = "") -> str:
+    """Signature, what it builds, (what this statement builds,) the arguments in detail."""
     from ..cli.ops_cmd import _default
 
     op = REGISTRY[name]
@@ -86,15 +87,19 @@ def _op(name: str) -> str:
         default = _default(a).partition("=")[2] or "(required)"
         values = ", ".join(sorted(a.choices)) if a.choices else ""
         rows.append(f"| `{a.name}` | {a.type} | {default} | {values} |")
-    return f"```arch\n{name}({sig})\n```\nop: {op.doc}\n\n" + "\n".join(rows)
+    parts = [f"```arch\n{name}({sig})\n```\nop: {op.doc}", sizes,
+             "\n".join(rows) if op.signature else ""]
+    return "\n\n".join(p for p in parts if p)
 
 
-def _callee(doc: Analysis, name: str) -> str:
+def _callee(doc: Analysis, name: str, sizes: str = "") -> str:
     if doc.space is not None:
         b = doc.space.block(name)
         if b is not None:
-            return _block(doc, b)
-    return _op(name) if name in REGISTRY else f"`{name}`: unknown op or block"
+            return "\n\n".join(p for p in (_block(doc, b), sizes) if p)
+    if name in REGISTRY:
+        return _op(name, sizes)
+    return f"`{name}`: unknown op or block"
 
 
 def _block(doc: Analysis, b: Any) -> str:
