@@ -5,6 +5,7 @@ an `Analysis`; nothing here knows the protocol beyond positions."""
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -80,6 +81,9 @@ class Analysis:
         self.ctx: Any = None
         self.display = self.file
         self.deep_done = False
+        # the whole-space work (deepen, sizes) runs on a worker thread; one at a time
+        self._deep = threading.Lock()
+        self._sizes: dict[str, StatementSizes | None] | None = None
         self._load()
 
     def _load(self) -> None:
@@ -112,6 +116,10 @@ class Analysis:
         """Add the findings of the rules that need a valid space (the whole-space check,
         budgets, unused decisions: up to a few hundred ms on a large space, so they come
         after the rest). True when they found something."""
+        with self._deep:
+            return self._deepen()
+
+    def _deepen(self) -> bool:
         if self.deep_done:
             return False
         self.deep_done = True
@@ -147,10 +155,28 @@ class Analysis:
             log.exception("decisions failed on %s", self.display)
             return []
 
-    @cached_property
+    @property
     def sizes(self) -> dict[str, StatementSizes | None]:
         """Per-statement sizes at the default, the smallest and the largest model (the
         whole-space check finds the last two, within its budget)."""
+        with self._deep:
+            if self._sizes is None:
+                self._sizes = self._compute_sizes()
+            return self._sizes
+
+    def sizes_if_ready(self, wait: float) -> dict[str, StatementSizes | None] | None:
+        """`sizes`, or None when the worker thread is still busy after `wait` seconds (a
+        hover does not wait for a slow whole-space check)."""
+        if not self._deep.acquire(timeout=wait):
+            return None
+        try:
+            if self._sizes is None:
+                self._sizes = self._compute_sizes()
+            return self._sizes
+        finally:
+            self._deep.release()
+
+    def _compute_sizes(self) -> dict[str, StatementSizes | None]:
         if not self.valid:
             return {}
         out: dict[str, StatementSizes | None] = {"default": sizes_at(self.space, None)}

@@ -24,6 +24,8 @@ from .positions import contains, span_size, to_line_col, word_at
 MAX_DECISIONS = 6
 #: passes of one statement listed (copies of a repeat, calls of a block)
 MAX_VISITS = 4
+#: longest a hover waits for a whole-space check running on the worker thread
+SIZES_WAIT_S = 0.1
 
 
 def hover(doc: Analysis, pos: T.Position) -> T.Hover | None:
@@ -201,7 +203,10 @@ def _sizes(doc: Analysis, span: Span | None) -> str:
     key = span_key(span)
     rows = []
     titles = {"default": "default", "smallest": "smallest model", "largest": "largest model"}
-    for name, sizes in doc.sizes.items():
+    ready = doc.sizes_if_ready(SIZES_WAIT_S)
+    if ready is None:
+        return "*(the sizes are being computed: hover again in a moment)*"
+    for name, sizes in ready.items():
         if sizes is None:
             rows.append(f"| {titles[name]} | does not build | | |")
             continue

@@ -116,11 +116,13 @@ def make_server() -> LanguageServer:
             await asyncio.sleep(0)
             if docs.current.get(uri) is not a:
                 return
-            if a.deepen():
+            # the whole-space work runs on a worker thread: requests are answered meanwhile
+            loop = asyncio.get_running_loop()
+            if await loop.run_in_executor(None, a.deepen) and docs.current.get(uri) is a:
                 publish(ls, a)
-            await asyncio.sleep(0)
             if docs.current.get(uri) is a:
-                a.sizes  # noqa: B018 - computed between keystrokes, ready for a hover
+                # computed between keystrokes, ready for a hover
+                await loop.run_in_executor(None, lambda: a.sizes)
         except Exception as e:  # noqa: BLE001
             _report(ls, "diagnostics", e)
         finally:

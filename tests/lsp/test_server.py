@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+
+#: seconds a hover may keep saying the sizes are being computed
+TIMEOUT = 60
 
 LIB = """\
 block pair(c) {
@@ -60,6 +64,17 @@ def _pos(text: str, needle: str, offset: int = 0) -> dict:
 
 def _at(uri: str, text: str, needle: str, offset: int = 0) -> dict:
     return {"textDocument": {"uri": uri}, "position": _pos(text, needle, offset)}
+
+
+def _hover(client, params: dict) -> str:
+    """The hover's text, asked again while the server says the sizes are being computed
+    (the whole-space check runs on its worker thread after the diagnostics)."""
+    end = time.monotonic() + TIMEOUT
+    while True:
+        value = client.request("textDocument/hover", params)["contents"]["value"]
+        if "being computed" not in value or time.monotonic() > end:
+            return value
+        time.sleep(0.1)
 
 
 def test_capabilities(client):
@@ -120,8 +135,7 @@ def test_hover(client, tmp_path):
     uri = _open(client, tmp_path)
     client.diagnostics(uri, 1)
     # an op: its signature, what it builds, and the statement's sizes
-    h = client.request("textDocument/hover", _at(uri, SPACE, "conv(width", 1))
-    value = h["contents"]["value"]
+    value = _hover(client, _at(uri, SPACE, "conv(width", 1))
     assert "conv(filters, kernel=3" in value and "Conv2D" in value
     assert "| default | 32x32x32 | 896 |" in value          # 3*3*3*32 + 32
     assert "| smallest model" in value and "| largest model" in value
@@ -133,7 +147,7 @@ def test_hover(client, tmp_path):
                            _at(uri, SPACE, "choice(max", 2))["contents"]["value"]
     assert "`pool/op`" in value and "max \\| avg" in value
     # a structure decision, active only when the repeat has a second copy
-    value = client.request("textDocument/hover", _at(uri, SPACE, "repeat", 1))["contents"]["value"]
+    value = _hover(client, _at(uri, SPACE, "repeat", 1))
     assert "`stages`" in value and "1..2" in value
     # nothing there: no hover, no error
     assert client.request("textDocument/hover", {"textDocument": {"uri": uri},
