@@ -43,14 +43,26 @@ class Documents:
                 self.loaded[uri] = a
         return a
 
-    def usable(self, uri: str) -> Analysis:
-        """The current analysis if its text loaded, else the latest that did."""
+    def usable(self, uri: str, pos: T.Position | None = None) -> Analysis:
+        """The current analysis if its text loaded, else the latest that did, provided the
+        same word stands at `pos` in both texts (lines may have moved since)."""
         a = self.get(uri)
-        return a if a.space is not None else self.loaded.get(uri, a)
+        b = self.loaded.get(uri)
+        if a.space is not None or b is None:
+            return a
+        if pos is not None and _word(a, pos) != _word(b, pos):
+            return a
+        return b
 
     def close(self, uri: str) -> None:
         self.current.pop(uri, None)
         self.loaded.pop(uri, None)
+
+
+def _word(a: Analysis, pos: T.Position) -> Any:
+    from .positions import to_line_col, word_at
+
+    return word_at(a.lines, *to_line_col(pos, a.lines))
 
 
 def guarded(default: Any = None) -> Callable:
@@ -165,7 +177,7 @@ def make_server() -> LanguageServer:
     def hover(ls: LanguageServer, params: T.HoverParams) -> T.Hover | None:
         from .hover import hover as answer
 
-        return answer(docs.usable(params.text_document.uri), params.position)
+        return answer(docs.usable(params.text_document.uri, params.position), params.position)
 
     @server.feature(T.TEXT_DOCUMENT_COMPLETION,
                     T.CompletionOptions(trigger_characters=["(", ","]))
@@ -181,7 +193,7 @@ def make_server() -> LanguageServer:
     def definition(ls: LanguageServer, params: T.DefinitionParams) -> T.Location | None:
         from .navigation import definition as answer
 
-        return answer(docs.usable(params.text_document.uri), params.position)
+        return answer(docs.usable(params.text_document.uri, params.position), params.position)
 
     @server.feature(T.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     @guarded(default=[])

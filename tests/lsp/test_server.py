@@ -250,3 +250,41 @@ def test_saving_an_import_checks_its_importers_again(client, tmp_path):
     client.notify("textDocument/didSave", {"textDocument": {"uri": lib.as_uri()}})
     (d,) = client.diagnostics(uri, 1)
     assert d["code"] == "AS103" and "'pair'" in d["message"] and "pair2" in d["message"]
+
+
+def test_incremental_changes_and_utf16_columns(client, tmp_path):
+    uri = _open(client, tmp_path)
+    client.diagnostics(uri, 1)
+    # the editor sends only the edited range: `maxpool` -> `maxpoll`
+    at = _pos(SPACE, "maxpool", 5)
+    client.notify("textDocument/didChange", {
+        "textDocument": {"uri": uri, "version": 2},
+        "contentChanges": [{"range": {"start": at, "end": {**at, "character": at["character"] + 1}},
+                            "text": "l"}]})
+    (d,) = client.diagnostics(uri, 2)
+    assert d["code"] == "AS103" and d["range"]["start"] == _pos(TYPO, "maxpoll")
+    # a character outside the Basic Multilingual Plane is two UTF-16 units: the stray one
+    # after `global_avg_pool` is at code-point column 18, UTF-16 columns 18-20 (0-based)
+    text = SPACE.replace("  global_avg_pool", "  global_avg_pool \U0001F600")
+    _change(client, uri, 3, text)
+    (d,) = client.diagnostics(uri, 3)
+    assert d["code"] == "AS001" and d["range"]["start"]["line"] == _pos(text, "global")["line"]
+    assert (d["range"]["start"]["character"], d["range"]["end"]["character"]) == (18, 20)
+
+
+def test_broken_text_answers_from_the_last_version_that_loaded(client, tmp_path):
+    uri = _open(client, tmp_path)
+    client.diagnostics(uri, 1)
+    _change(client, uri, 2, BROKEN)
+    client.diagnostics(uri, 2)
+    # the same word at the same place: the last good version answers
+    value = client.request("textDocument/hover", _at(uri, BROKEN, "width * (k"))["contents"]["value"]
+    assert "`width`" in value
+    loc = client.request("textDocument/definition", _at(uri, BROKEN, "width * (k"))
+    assert loc["range"]["start"] == _pos(SPACE, "param width")
+    # a place whose word changed: no stale answer
+    text = BROKEN.replace("as stem", "as trunk")
+    _change(client, uri, 3, text)
+    client.diagnostics(uri, 3)
+    assert client.request("textDocument/hover", _at(uri, text, "trunk")) is None
+    assert client.request("textDocument/hover", _at(uri, SPACE, "stem")) is None
