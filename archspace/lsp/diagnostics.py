@@ -37,8 +37,8 @@ def _diagnostic(f: Finding, doc: Analysis) -> T.Diagnostic:
     data: dict[str, Any] = {}
     if f.hint:
         message += f"\nhint: {f.hint}"
-        fix = fix_of(f)
-        if fix is not None:
+        fix = fix_of(f) if f.span is None or f.span.path == doc.display else None
+        if fix is not None:  # (a fix belongs in the file that has the problem)
             data["fix"] = fix
     return T.Diagnostic(range=rng, message=message, severity=SEVERITY.get(f.severity),
                         code=f.code, source=SOURCE, data=data or None)
@@ -48,8 +48,9 @@ def _import_of(doc: Analysis, path: str) -> Any:
     if doc.space is None:
         return None
     for imp in doc.space.imports:
-        if imp.resolved == path or imp.resolved is None:
+        if imp.resolved == path:
             return imp.span
+    # imported through another import: the first one stands for them all
     return doc.space.imports[0].span if doc.space.imports else None
 
 

@@ -155,6 +155,16 @@ class Analysis:
             log.exception("decisions failed on %s", self.display)
             return []
 
+    @cached_property
+    def decisions_by_span(self) -> dict[SpanKey, list[Any]]:
+        """The decisions made where each span stands (a param of a block called in a repeat
+        stands for one decision per copy)."""
+        out: dict[SpanKey, list[Any]] = {}
+        for d in self.decisions:
+            if d.span is not None:
+                out.setdefault(span_key(d.span), []).append(d)
+        return out
+
     @property
     def sizes(self) -> dict[str, StatementSizes | None]:
         """Per-statement sizes at the default, the smallest and the largest model (the

@@ -69,7 +69,7 @@ def _hover_text(doc: Analysis, word: str, line: int, col: int) -> str | None:
         if stmts:
             s = stmts[-1]
             parts = [f"**{word}** statement"]
-            own = doc_decisions(doc).get(span_key(s.span), [])
+            own = doc.decisions_by_span.get(span_key(s.span), [])
             if own:
                 parts.append(_decision_text(own))
             parts.append(_sizes(doc, s.span))
@@ -121,7 +121,7 @@ def _definition(doc: Analysis, d: Any) -> str:
     if d.kind == "block":
         return _block(doc, node)
     if d.kind == "param":
-        found = doc_decisions(doc).get(span_key(node.span), []) if node.span else []
+        found = doc.decisions_by_span.get(span_key(node.span), []) if node.span else []
         head = f"```arch\n{_span_text(doc, node.span)}\n```"
         if not found:
             return head + "\n\nnot searched here (fixed, or not used by the network)" \
@@ -159,17 +159,6 @@ def _span_text(doc: Analysis, span: Span | None) -> str:
 
 
 # -- decisions -----------------------------------------------------------------------------
-def doc_decisions(doc: Analysis) -> dict[tuple, list[Any]]:
-    cached = getattr(doc, "_by_span", None)
-    if cached is None:
-        cached = {}
-        for d in doc.decisions:
-            if d.span is not None:
-                cached.setdefault(span_key(d.span), []).append(d)
-        doc._by_span = cached  # type: ignore[attr-defined]
-    return cached
-
-
 def _decisions_at(doc: Analysis, line: int, col: int) -> list[Any]:
     """Decisions of inline searched values under the cursor (the innermost span)."""
     hits = [d for d in doc.decisions if d.source == "inline"

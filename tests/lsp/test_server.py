@@ -288,3 +288,19 @@ def test_broken_text_answers_from_the_last_version_that_loaded(client, tmp_path)
     client.diagnostics(uri, 3)
     assert client.request("textDocument/hover", _at(uri, text, "trunk")) is None
     assert client.request("textDocument/hover", _at(uri, SPACE, "stem")) is None
+
+
+def test_a_problem_inside_an_import_is_shown_on_the_import(client, tmp_path):
+    (tmp_path / "lib.arch").write_text(LIB.replace("as second", "as second second"))
+    path = tmp_path / "demo.arch"
+    path.write_text(SPACE)
+    uri = path.as_uri()
+    client.notify("textDocument/didOpen", {"textDocument": {
+        "uri": uri, "languageId": "arch", "version": 1, "text": SPACE}})
+    (d,) = client.diagnostics(uri, 1)   # `second second` reads as a call of `second`
+    assert d["code"] == "AS103" and d["message"].startswith("lib.arch:3:32: unknown op")
+    assert d["range"]["start"] == _pos(SPACE, 'import "lib.arch"')
+    # its fix belongs in lib.arch, not on the import line
+    assert client.request("textDocument/codeAction", {
+        "textDocument": {"uri": uri}, "range": d["range"],
+        "context": {"diagnostics": [d]}}) == []
