@@ -10,6 +10,7 @@ from lsprotocol import types as T
 
 from ..blocks import MERGES, REGISTRY
 from ..ir.nodes import STATEMENT_KEYWORDS
+from ..ir.settings import SEARCH_KEYS, TRAIN_KEYS
 from .document import Analysis
 from .positions import to_line_col
 
@@ -20,6 +21,8 @@ TOP_KEYWORDS = ("space", "import", "input", "output", "task", "param", "block", 
 PARAM_KINDS = ("choice", "int", "float", "bool", "fixed")
 #: characters looked back over to find the call the cursor is in
 LOOK_BACK = 4000
+#: the keys each settings section takes
+SETTINGS = {"train": TRAIN_KEYS, "search": SEARCH_KEYS}
 
 _NAME_KIND = {"param": T.CompletionItemKind.Variable, "let": T.CompletionItemKind.Variable,
               "tap": T.CompletionItemKind.Reference, "input": T.CompletionItemKind.Field,
@@ -36,6 +39,14 @@ def completion(doc: Analysis, outline_doc: Analysis | None,
     callee = enclosing_call(before)
     items: list[T.CompletionItem] = []
     src = outline_doc if outline_doc is not None and outline_doc.outline else None
+    section = enclosing_section(before)
+    if section in SETTINGS and callee is None:
+        keys = SETTINGS[section]
+        return T.CompletionList(is_incomplete=False, items=[
+            T.CompletionItem(label=k, kind=T.CompletionItemKind.Property,
+                             detail=f"{section} setting (default {_plain(dflt)})",
+                             documentation=meaning)
+            for k, (dflt, meaning) in keys.items()])
     if callee is not None and re.search(r"[(,]\s*[A-Za-z_0-9]*$", before):
         items += _arguments(callee, src)
     elif callee is None:
@@ -59,7 +70,7 @@ def completion(doc: Analysis, outline_doc: Analysis | None,
 
 
 def _text_before(doc: Analysis, line: int, col: int) -> str:
-    head = "\n".join(doc.lines[max(0, line - 40):line - 1])
+    head = "\n".join(doc.lines[max(0, line - 200):line - 1])
     cur = doc.lines[line - 1][:col - 1] if line <= len(doc.lines) else ""
     text = (head + "\n" + cur) if head else cur
     return text[-LOOK_BACK:]
@@ -83,6 +94,25 @@ def enclosing_call(before: str) -> str | None:
             return None
         i -= 1
     return None
+
+
+def enclosing_section(before: str) -> str | None:
+    """The word before the innermost '{' still open at the end of `before`."""
+    text = re.sub(r'#[^\n]*|"(?:[^"\\\n]|\\.)*"', lambda m: " " * len(m.group()), before)
+    depth = 0
+    for i in range(len(text) - 1, -1, -1):
+        if text[i] == "}":
+            depth += 1
+        elif text[i] == "{":
+            if depth == 0:
+                m = re.search(r"([A-Za-z_][A-Za-z_0-9]*)\s*$", text[:i])
+                return m.group(1) if m else None
+            depth -= 1
+    return None
+
+
+def _plain(value: object) -> str:
+    return "none" if value is None else str(value)
 
 
 def _arguments(callee: str, src: Analysis | None) -> list[T.CompletionItem]:

@@ -56,6 +56,9 @@ def _hover_text(doc: Analysis, word: str, line: int, col: int) -> str | None:
         d = outline.lookup(word, line, col)
         if d is not None and not (d.kind == "block" and word in REGISTRY):
             return _definition(doc, d)
+    setting = _setting(doc, word, line, col)
+    if setting:
+        return setting
     inline = _decisions_at(doc, line, col)
     if inline:
         return _decision_text(inline)
@@ -74,6 +77,23 @@ def _hover_text(doc: Analysis, word: str, line: int, col: int) -> str | None:
                 parts.append(_decision_text(own))
             parts.append(_sizes(doc, s.span))
             return "\n\n".join(p for p in parts if p)
+    return None
+
+
+def _setting(doc: Analysis, word: str, line: int, col: int) -> str | None:
+    """A `train` / `search` key under the cursor: what it means and its default."""
+    if doc.space is None:
+        return None
+    from ..ir.settings import SEARCH_KEYS, TRAIN_KEYS
+
+    for section, keys, settings in (("train", TRAIN_KEYS, doc.space.train),
+                                    ("search", SEARCH_KEYS, doc.space.search)):
+        for st in settings:
+            if st.key == word and st.span is not None and st.span.line == line \
+                    and contains(st.span, line, col, doc.display) and word in keys:
+                dflt, meaning = keys[word]
+                default = "none" if dflt is None else dflt
+                return f"**{section}.{word}**: {meaning} (default {default})"
     return None
 
 
@@ -160,8 +180,9 @@ def _span_text(doc: Analysis, span: Span | None) -> str:
 
 # -- decisions -----------------------------------------------------------------------------
 def _decisions_at(doc: Analysis, line: int, col: int) -> list[Any]:
-    """Decisions of inline searched values under the cursor (the innermost span)."""
-    hits = [d for d in doc.decisions if d.source == "inline"
+    """Decisions of inline searched values (in the network or the settings) under the
+    cursor (the innermost span)."""
+    hits = [d for d in doc.decisions if d.source in ("inline", "train", "search")
             and contains(d.span, line, col, doc.display)]
     if not hits:
         return []

@@ -304,3 +304,16 @@ def test_a_problem_inside_an_import_is_shown_on_the_import(client, tmp_path):
     assert client.request("textDocument/codeAction", {
         "textDocument": {"uri": uri}, "range": d["range"],
         "context": {"diagnostics": [d]}}) == []
+
+
+def test_settings(client, tmp_path):
+    text = SPACE + "\ntrain {\n  optimizer = choice(adam, sgd)\n  epochs = 3\n  \n}\n"
+    uri = _open(client, tmp_path, text)
+    assert client.diagnostics(uri, 1) == []
+    value = client.request("textDocument/hover", _at(uri, text, "epochs"))["contents"]["value"]
+    assert value.startswith("**train.epochs**: maximum epochs per trial")
+    value = client.request("textDocument/hover", _at(uri, text, "sgd"))["contents"]["value"]
+    assert "`train/optimizer`" in value and "adam \\| sgd" in value
+    items = client.request("textDocument/completion", _at(uri, text, "  \n}", 2))["items"]
+    labels = {i["label"] for i in items}
+    assert {"learning_rate", "batch_size", "early_stop"} <= labels and "conv" not in labels
