@@ -131,9 +131,9 @@ def colour(value: str, default: str) -> tuple[int, int, int]:
 def render(screen, out: Path) -> None:
     from PIL import Image, ImageDraw, ImageFont
 
-    font_dir = Path("/usr/share/fonts/truetype/dejavu")
-    font = ImageFont.truetype(str(font_dir / "DejaVuSansMono.ttf"), 15)
-    bold = ImageFont.truetype(str(font_dir / "DejaVuSansMono-Bold.ttf"), 15)
+    # Pillow finds a font by file name in the system's font folders
+    font = ImageFont.truetype("DejaVuSansMono.ttf", 15)
+    bold = ImageFont.truetype("DejaVuSansMono-Bold.ttf", 15)
     w, h = 9, 19
     img = Image.new("RGB", (COLS * w + 16, ROWS * h + 16), colour("default", "1e1e1e"))
     draw = ImageDraw.Draw(img)
