@@ -172,10 +172,15 @@ def parse_file(path: str | Path, *, check: bool = True,
         raise too_deep(text, display) from None
 
 
-def load_collecting(path: str | Path) -> tuple[Space | None, ErrorSink, str, str]:
+def load_collecting(path: str | Path, text: str | None = None
+                    ) -> tuple[Space | None, ErrorSink, str, str]:
     """Load a file without the whole-space checks, collecting errors instead of raising the
-    first batch: (space or None, the sink, display name, text). For lint."""
-    text, display, real = read_file(path)
+    first batch: (space or None, the sink, display name, text). For lint. `text`: the file's
+    text as an editor holds it (unsaved); imports still resolve from the file's folder."""
+    if text is None:
+        text, display, real = read_file(path)
+    else:
+        display, real = _display(Path(path)), Path(path).resolve()
     sink = ErrorSink()
     roots = Roots(real.parent, _IMPORT_PATH.get())
     try:

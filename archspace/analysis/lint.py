@@ -144,14 +144,16 @@ def _fmt(v: Any) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-def load_for_lint(path: str | Path) -> tuple[Space | None, list[ArchError], str]:
+def load_for_lint(path: str | Path, text: str | None = None
+                  ) -> tuple[Space | None, list[ArchError], str]:
     """Load a file as `parse_file` does, collecting every error instead of raising the
-    first batch: (space or None when it does not parse, errors, display path)."""
+    first batch: (space or None when it does not parse, errors, display path). `text`: the
+    file's unsaved text (the language server)."""
     from .. import loader
 
     display = loader._display(Path(path))
     try:  # reads only regular UTF-8 files; imports stay inside the allowed folders
-        space, sink, display, _ = loader.load_collecting(path)
+        space, sink, display, _ = loader.load_collecting(path, text)
     except ArchError as e:
         return None, e.errors, display
     if not any(isinstance(e, (ArchImportError, ArchSyntaxError)) for e in sink.items):
