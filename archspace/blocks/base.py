@@ -11,6 +11,7 @@ Shapes exclude the batch axis and are channels-last: (H, W, C) for images, (N,) 
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass, field
 from typing import Callable, Any, ClassVar, Iterable
 
@@ -48,7 +49,8 @@ class ArgSpec:
     """One formal argument of an op.
 
     type: 'int', 'float', 'bool', 'dims' (an int k means (k, k); a tuple is kept), 'symbol'
-    (one of `choices`), 'ints' (variadic: collects every remaining positional int).
+    (one of `choices`), 'ints' (variadic: collects every remaining positional int), 'floats'
+    (a number, or a list of numbers such as one per channel; kept as a float or a tuple).
     flag: a bare positional symbol from `choices` binds to this argument by value, so
     `conv(96, 3x3, relu)` means act=relu.
     """
@@ -189,6 +191,11 @@ def _integral(v: Any) -> bool:
     return isinstance(v, int) or v.is_integer()
 
 
+def _number(v: Any) -> bool:
+    """A finite int or float (not a bool)."""
+    return not isinstance(v, bool) and isinstance(v, (int, float)) and math.isfinite(v)
+
+
 def coerce(op: str, arg: ArgSpec, value: Any) -> Any:
     """Check one bound value against its ArgSpec; return it in canonical form."""
     if value is None and not arg.required and arg.default is None:
@@ -221,6 +228,13 @@ def coerce(op: str, arg: ArgSpec, value: Any) -> Any:
             hint = suggest(str(value), arg.choices)
             raise ArgError(f"{where} must be one of {opts}; got {value!r}{hint}", arg.name)
         return value
+    if t == "floats":
+        if _number(value):
+            return float(value)
+        if isinstance(value, (list, tuple)) and value and all(_number(v) for v in value):
+            return tuple(float(v) for v in value)
+        raise ArgError(f"{where} must be a number or a list of numbers like [0.5, 0.5], "
+                       f"got {value!r}", arg.name)
     if t == "ints":
         values = value if isinstance(value, (list, tuple)) else [value]
         if not values or not all(_integral(v) for v in values):
