@@ -37,11 +37,22 @@ class ShapeError(Exception):
 class ArgError(Exception):
     """An argument value is of the wrong type or outside what the op accepts.
 
-    `arg` names the offending argument when there is one, so a caller can point at it."""
+    `arg` names the offending argument when there is one, so a caller can point at it;
+    `hint` says how to write it instead, when the message alone does not."""
 
-    def __init__(self, message: str, arg: str | None = None):
+    def __init__(self, message: str, arg: str | None = None, hint: str | None = None):
         super().__init__(message)
         self.arg = arg
+        self.hint = hint
+
+
+#: Keras' argument names -> archspace's, so a Keras spelling gets a hint, not a guess
+KERAS_SPELLINGS = {
+    "activation": "act", "use_bias": "bias", "kernel_size": "kernel", "strides": "stride",
+    "dilation_rate": "dilation", "kernel_initializer": "init", "depthwise_initializer": "init",
+    "depth_multiplier": "multiplier", "pool_size": "size", "target_shape": "dims",
+    "cropping": "crop",
+}
 
 
 @dataclass(frozen=True)
@@ -109,9 +120,8 @@ class Op:
                 out.setdefault(name, []).append(value)
             else:
                 out[name] = value
+        self.check_keywords(keywords)
         for key, value in keywords.items():
-            if key not in sig:
-                raise ArgError(f"{self.name}() has no argument '{key}'" + suggest(key, sig), key)
             out[key] = value
         for a in self.signature:
             if a.name not in out:
@@ -159,6 +169,24 @@ class Op:
                 filled.add(slot.name)
                 slot = next(slots, None)
         return names
+
+    def check_keywords(self, keywords: dict[str, Any]) -> None:
+        """Every keyword names an argument (values may still be unknown); a Keras spelling
+        (`activation=`) gets archspace's (`act=`) as the hint."""
+        sig = {a.name: a for a in self.signature}
+        for key, value in keywords.items():
+            if key in sig:
+                continue
+            ours = sig.get(KERAS_SPELLINGS.get(key, ""))
+            if ours is None:
+                raise ArgError(f"{self.name}() has no argument '{key}'" + suggest(key, sig), key)
+            hint = f"archspace spells Keras' '{key}' as '{ours.name}': write {ours.name}=.."
+            if ours.flag and ours.choices:
+                v = value if isinstance(value, str) and value in ours.choices else \
+                    ("relu" if "relu" in ours.choices else sorted(ours.choices)[0])
+                hint = (f"archspace spells Keras' '{key}' as '{ours.name}': write {ours.name}={v}, "
+                        f"or just {v}: {self.name}(.., {v})")
+            raise ArgError(f"{self.name}() has no argument '{key}'", key, hint)
 
     def check(self, args: dict[str, Any]) -> None:
         """Validate argument values that do not depend on the input shape (ranges, combinations);

@@ -26,6 +26,7 @@ from typing import Any, Callable
 from ..errors import ArchError, ArchNameError, ArchTypeError
 from ..source import Span
 from . import expr as E
+from .functions import FUNCTIONS, FunctionError, call_function
 from .nodes import (STATEMENT_KEYWORDS, Branch, CallStmt, ChoiceStmt, FromStmt, LetStmt,
                     MergeStmt, NameRef, OptionalStmt, OutputStmt, ParallelStmt, ParamDecl,
                     PositionStmt, RepeatStmt, SkipStmt, TowersStmt)
@@ -146,6 +147,9 @@ class Walker:
         if isinstance(x, E.Objective):
             return (x.direction, x.metric)
         if isinstance(x, E.Call):
+            if x.name in FUNCTIONS:  # floor(w * alpha): arithmetic
+                return apply_function(x, [ev(a) for a in x.args],
+                                      {kw.name: ev(kw.value) for kw in x.kwargs})
             return (x.name, {kw.name: self.evaluate(kw.value, scope, join(where, kw.name))
                              for kw in x.kwargs},
                     [ev(a) for a in x.args])
@@ -281,6 +285,8 @@ class Walker:
                   flags: dict[str, frozenset[str]]) -> tuple[list[Any], dict[str, Any]]:
         slots = self.slots_of(stmt, scope.env)
         base = join(scope.path, seg)
+        for a in list(stmt.args) + [kw.value for kw in stmt.kwargs]:
+            unknown_calls(a)
         pos = [self.evaluate(a, scope, join(base, s or f"arg{i}"))
                for i, (a, s) in enumerate(zip(stmt.args, slots))]
         kws = {kw.name: self.evaluate(kw.value, scope, join(base, kw.name)) for kw in stmt.kwargs}
@@ -311,7 +317,7 @@ class Walker:
                 hit = next((a for a, sl in zip(stmt.args, slots) if sl == arg), None)
                 if hit is not None and hit.span is not None:
                     span = hit.span
-        message, hint = str(e), None
+        message, hint = str(e), getattr(e, "hint", None)
         if " (did you mean " in message:
             message, _, rest = message.partition(" (did you mean ")
             hint = "did you mean " + rest.rstrip(")")
@@ -855,6 +861,35 @@ def _label_of(value: Any) -> str:
 
 def _is_num(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def apply_function(x: E.Call, args: list[Any], kwargs: dict[str, Any]) -> Any:
+    """`floor(..)`, `make_divisible(..)`, ... (ir/functions.py) on evaluated arguments."""
+    if any(v is UNKNOWN for v in args) or any(v is UNKNOWN for v in kwargs.values()):
+        return UNKNOWN
+    try:
+        return call_function(x.name, args, kwargs)
+    except FunctionError as e:
+        raise ArchTypeError(str(e), x.span, e.hint) from None
+
+
+def unknown_calls(x: Any) -> None:
+    """An op argument may call only the arithmetic functions (other calls are settings values,
+    such as `bayesian(alpha=0.001)`): name the misspelt one instead of a type error later."""
+    if isinstance(x, E.Call) and x.name not in FUNCTIONS:
+        from ..blocks.base import suggest
+
+        raise ArchNameError(f"unknown function '{x.name}'", x.span,
+                            suggest(x.name, FUNCTIONS).strip(" ()") or
+                            "functions: " + ", ".join(sorted(FUNCTIONS)))
+    for child in (getattr(x, "left", None), getattr(x, "right", None),
+                  getattr(x, "operand", None)):
+        if child is not None:
+            unknown_calls(child)
+    for child in getattr(x, "args", ()) or getattr(x, "items", ()):
+        unknown_calls(child)
+    for kw in getattr(x, "kwargs", ()):
+        unknown_calls(kw.value)
 
 
 def binop(op: str, a: Any, b: Any, span: Span | None) -> Any:
