@@ -218,6 +218,11 @@ class Walker:
             self.pos += 1
 
     def on_let(self, stmt: LetStmt, seg: str, scope: Scope) -> None:
+        try:
+            unknown_calls(stmt.value)
+        except ArchError:
+            scope.env[stmt.name] = UNKNOWN  # no follow-on errors where it is used
+            raise
         scope.env[stmt.name] = Thunk(stmt.value, scope.child(env=dict(scope.env)),
                                      join(scope.path, stmt.name), self.here())
 
@@ -252,6 +257,8 @@ class Walker:
                                  blocks=scope.blocks + (stmt.op,), in_block=True,
                                  shared_path=None, shared_cond=())
         given: dict[str, Any] = {}
+        for a in list(stmt.args) + [kw.value for kw in stmt.kwargs]:
+            unknown_calls(a)
         for f, a in zip(formals, stmt.args):
             given[f] = a
         for kw in stmt.kwargs:

@@ -116,3 +116,17 @@ def test_errors_in_a_space(body, error, message, hint):
         archspace.build_graph(archspace.parse(src, "f.arch"))
     assert err.value.message == message and err.value.hint == hint
     assert err.value.span.line == 4
+
+
+@pytest.mark.parametrize("body", [
+    "let c = ceel(2.5)\n  conv(c, 3x3)",
+    "twice(ceel(2.5))",
+    "twice(f=ceel(2.5))",
+])
+def test_unknown_function_in_a_let_or_block_argument(body):
+    src = ("input image: 8x8x3\nblock twice(f) { conv(2 * f, 1x1) }\nnetwork {\n  "
+           f"{body}\n}}\n")
+    with pytest.raises(ArchNameError) as err:
+        archspace.parse(src, "f.arch")
+    assert err.value.message == "unknown function 'ceel'"
+    assert err.value.hint == "did you mean 'ceil'?"
