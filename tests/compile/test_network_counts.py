@@ -64,3 +64,21 @@ def test_efficientnet_b0(keras):
     assert set(unmatched) <= {"InputLayer", "Normalization", "Rescaling"}
     assert len(ours.layers) == len(ref.layers)
     keras.backend.clear_session()
+
+
+def test_nasbench201_cells(keras):
+    """Cells with 'none' edges compile (a zero edge is Rescaling(scale=0)) and count as the
+    static analysis says; a cell whose every path is 'none' outputs zeros before the head."""
+    s = network("nasbench201")
+    edges = ("e01", "e02", "e12", "e03", "e13", "e23")
+    for cfg in ({}, {e: "none" for e in edges},
+                {"e01": "skip_connect", "e02": "none", "e12": "avg_pool_3x3", "e03": "none",
+                 "e13": "nor_conv_1x1", "e23": "none"}):
+        model = to_keras(s, cfg, compile=False)
+        assert count(model) == archspace.build_graph(s, cfg).params
+    zero = to_keras(s, {e: "none" for e in edges}, compile=False)
+    cell = zero.get_layer("cell1.add")  # node 3 of the first cell
+    probe = keras.Model(zero.inputs, cell.output)
+    x = np.random.default_rng(0).normal(size=(2, 32, 32, 3)).astype("float32")
+    assert not np.any(probe.predict(x, verbose=0))
+    keras.backend.clear_session()

@@ -73,3 +73,29 @@ def test_efficientnet_smaller_input_and_classes():
 ])
 def test_make_divisible_is_keras(v, divisor, min_value, expected):
     assert make_divisible(v, divisor, min_value) == expected
+
+
+# ---- NAS-Bench-201: the zero op as the 'none' edge --------------------------------------------
+EDGES = ("e01", "e02", "e12", "e03", "e13", "e23")
+
+
+def test_nasbench201_has_15625_cells():
+    from archspace.analysis.cardinality import cardinality
+
+    s = network("nasbench201")
+    assert [d.path for d in archspace.decisions(s)] == list(EDGES)
+    assert cardinality(s).architecture.count == 15_625
+
+
+def test_nasbench201_counts():
+    s = network("nasbench201")
+    # every edge a 3x3 conv: 1,531,546 trainable, the largest cell (PyTorch's count, which has
+    # no BatchNorm moving statistics)
+    assert archspace.build_graph(s).trainable == 1_531_546
+    none = archspace.build_graph(s, {e: "none" for e in EDGES})
+    assert {n.op for n in none.nodes if n.kind == "op"} >= {"zero"}
+    assert all(n.params == 0 for n in none.nodes if n.op == "zero")
+    # a 'none' edge weighs nothing: node 3 summing three zeros costs only its stem and skeleton
+    one = archspace.build_graph(s, {**{e: "none" for e in EDGES}, "e01": "nor_conv_1x1"})
+    per_cell = sum(c * c + 4 * c for c in (16, 32, 64)) * 5   # 1x1 conv + BN per cell
+    assert one.params - none.params == per_cell
