@@ -13,6 +13,10 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ..errors import ArchNameError, ArchTypeError
+from . import expr as E
+from .scope import UNKNOWN
+
 
 class FunctionError(Exception):
     """A function was called with the wrong number or kind of arguments; `hint` says how to
@@ -110,3 +114,33 @@ def call_function(name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
         if not _number(v):
             raise FunctionError(f"{name}() needs a number, got {v!r}")
     return f.fn(*values)
+
+
+def apply_function(x: E.Call, args: list[Any], kwargs: dict[str, Any]) -> Any:
+    """A call of FUNCTIONS on evaluated arguments, as the interpreter evaluates it: unknown
+    while an argument is (a searched value the walk does not follow)."""
+    if any(v is UNKNOWN for v in args) or any(v is UNKNOWN for v in kwargs.values()):
+        return UNKNOWN
+    try:
+        return call_function(x.name, args, kwargs)
+    except FunctionError as e:
+        raise ArchTypeError(str(e), x.span, e.hint) from None
+
+
+def unknown_calls(x: Any) -> None:
+    """An op argument may call only the arithmetic functions (other calls are settings values,
+    such as `bayesian(alpha=0.001)`): name the misspelt one instead of a type error later."""
+    if isinstance(x, E.Call) and x.name not in FUNCTIONS:
+        from ..blocks.base import suggest
+
+        raise ArchNameError(f"unknown function '{x.name}'", x.span,
+                            suggest(x.name, FUNCTIONS).strip(" ()") or
+                            "functions: " + ", ".join(sorted(FUNCTIONS)))
+    for child in (getattr(x, "left", None), getattr(x, "right", None),
+                  getattr(x, "operand", None)):
+        if child is not None:
+            unknown_calls(child)
+    for child in getattr(x, "args", ()) or getattr(x, "items", ()):
+        unknown_calls(child)
+    for kw in getattr(x, "kwargs", ()):
+        unknown_calls(kw.value)

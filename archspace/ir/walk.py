@@ -26,7 +26,7 @@ from typing import Any, Callable
 from ..errors import ArchError, ArchNameError, ArchTypeError
 from ..source import Span
 from . import expr as E
-from .functions import FUNCTIONS, FunctionError, call_function
+from .functions import FUNCTIONS, apply_function, unknown_calls
 from .nodes import (STATEMENT_KEYWORDS, Branch, CallStmt, ChoiceStmt, FromStmt, LetStmt,
                     MergeStmt, NameRef, OptionalStmt, OutputStmt, ParallelStmt, ParamDecl,
                     PositionStmt, RepeatStmt, SkipStmt, TowersStmt)
@@ -868,35 +868,6 @@ def _label_of(value: Any) -> str:
 
 def _is_num(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
-def apply_function(x: E.Call, args: list[Any], kwargs: dict[str, Any]) -> Any:
-    """`floor(..)`, `make_divisible(..)`, ... (ir/functions.py) on evaluated arguments."""
-    if any(v is UNKNOWN for v in args) or any(v is UNKNOWN for v in kwargs.values()):
-        return UNKNOWN
-    try:
-        return call_function(x.name, args, kwargs)
-    except FunctionError as e:
-        raise ArchTypeError(str(e), x.span, e.hint) from None
-
-
-def unknown_calls(x: Any) -> None:
-    """An op argument may call only the arithmetic functions (other calls are settings values,
-    such as `bayesian(alpha=0.001)`): name the misspelt one instead of a type error later."""
-    if isinstance(x, E.Call) and x.name not in FUNCTIONS:
-        from ..blocks.base import suggest
-
-        raise ArchNameError(f"unknown function '{x.name}'", x.span,
-                            suggest(x.name, FUNCTIONS).strip(" ()") or
-                            "functions: " + ", ".join(sorted(FUNCTIONS)))
-    for child in (getattr(x, "left", None), getattr(x, "right", None),
-                  getattr(x, "operand", None)):
-        if child is not None:
-            unknown_calls(child)
-    for child in getattr(x, "args", ()) or getattr(x, "items", ()):
-        unknown_calls(child)
-    for kw in getattr(x, "kwargs", ()):
-        unknown_calls(kw.value)
 
 
 def binop(op: str, a: Any, b: Any, span: Span | None) -> Any:
