@@ -82,3 +82,14 @@ def test_nasbench201_cells(keras):
     x = np.random.default_rng(0).normal(size=(2, 32, 32, 3)).astype("float32")
     assert not np.any(probe.predict(x, verbose=0))
     keras.backend.clear_session()
+
+
+def test_make_divisible_equals_keras_applications(keras):
+    from keras.src.applications.mobilenet_v2 import _make_divisible
+
+    from archspace.ir.functions import make_divisible
+
+    for v in [x * m for x in (8, 16, 24, 32, 40, 80, 112, 192, 320, 1280)
+              for m in (0.25, 0.35, 0.5, 0.75, 1.0, 1.1, 1.2, 1.4, 1.6, 1.8, 2.0)]:
+        for divisor, min_value in ((8, None), (4, None), (8, 16), (16, 1)):
+            assert make_divisible(v, divisor, min_value) == _make_divisible(v, divisor, min_value)
