@@ -99,8 +99,30 @@ def _to_error(parser: Lark, e: UnexpectedInput, path: str, text: str = "") -> Ar
         tok: Token = e.token  # type: ignore[attr-defined]
         span = _token_span(tok, path)
         message = f"unexpected {_describe(tok)}"
+        label = _keyword_label(tok, text, path)
+        if label is not None:
+            return label
     hint = _hint(parser, e, expected, labels, text)
     return ArchSyntaxError(message, span, hint)
+
+
+def _keyword_label(tok: Token, text: str, path: str) -> ArchSyntaxError | None:
+    """`skip: identity` in a choice: the label is a statement keyword, read as the start of a
+    statement, so the ':' comes unexpected. Say so at the keyword."""
+    from .ir.nodes import STATEMENT_KEYWORDS
+
+    if tok.type != "COLON" or not isinstance(tok.start_pos, int):
+        return None
+    m = re.search(r"([A-Za-z_][A-Za-z_0-9]*)\s*$", text[: tok.start_pos])
+    if m is None or m.group(1) not in STATEMENT_KEYWORDS:
+        return None
+    word, at = m.group(1), m.start(1)
+    line = text.count("\n", 0, at) + 1
+    col = at - text.rfind("\n", 0, at)
+    return ArchSyntaxError(f"'{word}' is a keyword and cannot name a branch",
+                           Span(path=path, line=line, col=col, end_line=line,
+                                end_col=col + len(word)),
+                           f"rename the branch, e.g. '{word}_:' ('{word}' starts a statement)")
 
 
 def _unclosed(text: str) -> tuple[str, int, int] | None:
@@ -297,6 +319,31 @@ def _resync(e: UnexpectedInput) -> bool:
     return False
 
 
+def _relabel(e: UnexpectedInput) -> bool:
+    """After `skip:` (reported by _keyword_label), go on as if the keyword were a label name,
+    so that the rest of the choice parses and reports its own errors, not a cascade."""
+    from .ir.nodes import STATEMENT_KEYWORDS
+
+    tok, ip = getattr(e, "token", None), getattr(e, "interactive_parser", None)
+    if tok is None or ip is None or tok.type != "COLON":
+        return False
+    ps = ip.parser_state
+    prev = ps.value_stack[-1] if ps.value_stack else None
+    if not (isinstance(prev, Token) and str(prev) in STATEMENT_KEYWORDS):
+        return False
+    trial = ps.copy(deepcopy_values=False)
+    trial.state_stack.pop()
+    trial.value_stack.pop()
+    try:
+        trial.feed_token(Token.new_borrow_pos("NAME", str(prev), prev))
+        trial.feed_token(tok)
+    except Exception:  # noqa: BLE001 - not a label position after all
+        return False
+    ps.state_stack[:] = trial.state_stack
+    ps.value_stack[:] = trial.value_stack
+    return True
+
+
 def _state_stack(e: UnexpectedInput) -> tuple | None:
     try:
         return tuple(e.interactive_parser.parser_state.state_stack)  # type: ignore[attr-defined]
@@ -334,6 +381,8 @@ def parse_tree(text: str, path: str = "<string>") -> Tree:
             errors.append(_to_error(parser, e, path, text))
         if len(errors) >= MAX_SYNTAX_ERRORS:
             return False
+        if _relabel(e):
+            return True
         if tries[0] < MAX_RESYNCS and _starts_line(e, text):
             tries[0] += 1
             _resync(e)

@@ -218,7 +218,11 @@ class ToIR(Transformer_NonRecursive):
         args, default = c
         a = self._split_args(meta, args, "int", ("lo", "hi", "step"))
         if "lo" not in a or "hi" not in a:
-            self._err("int() needs a lower and an upper bound", meta, "write int(lo, hi) or int(lo, hi, step)")
+            # int(x) is the integer parameter kind, not a cast: point to the rounding functions
+            self._err("int() needs a lower and an upper bound", meta,
+                      "write int(lo, hi) or int(lo, hi, step); to make a number an integer, "
+                      "write floor(x), round(x) or ceil(x)" if "lo" in a else
+                      "write int(lo, hi) or int(lo, hi, step)")
             a.setdefault("lo", E.Num(value=0))
             a.setdefault("hi", a["lo"])
         return ir.IntParam(lo=a["lo"], hi=a["hi"], step=a.get("step"), default=default,

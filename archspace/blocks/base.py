@@ -11,6 +11,7 @@ Shapes exclude the batch axis and are channels-last: (H, W, C) for images, (N,) 
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass, field
 from typing import Callable, Any, ClassVar, Iterable
 
@@ -36,11 +37,22 @@ class ShapeError(Exception):
 class ArgError(Exception):
     """An argument value is of the wrong type or outside what the op accepts.
 
-    `arg` names the offending argument when there is one, so a caller can point at it."""
+    `arg` names the offending argument when there is one, so a caller can point at it;
+    `hint` says how to write it instead, when the message alone does not."""
 
-    def __init__(self, message: str, arg: str | None = None):
+    def __init__(self, message: str, arg: str | None = None, hint: str | None = None):
         super().__init__(message)
         self.arg = arg
+        self.hint = hint
+
+
+#: Keras' argument names -> archspace's, so a Keras spelling gets a hint, not a guess
+KERAS_SPELLINGS = {
+    "activation": "act", "use_bias": "bias", "kernel_size": "kernel", "strides": "stride",
+    "dilation_rate": "dilation", "kernel_initializer": "init", "depthwise_initializer": "init",
+    "depth_multiplier": "multiplier", "pool_size": "size", "target_shape": "dims",
+    "cropping": "crop",
+}
 
 
 @dataclass(frozen=True)
@@ -48,7 +60,8 @@ class ArgSpec:
     """One formal argument of an op.
 
     type: 'int', 'float', 'bool', 'dims' (an int k means (k, k); a tuple is kept), 'symbol'
-    (one of `choices`), 'ints' (variadic: collects every remaining positional int).
+    (one of `choices`), 'ints' (variadic: collects every remaining positional int), 'floats'
+    (a number, or a list of numbers such as one per channel; kept as a float or a tuple).
     flag: a bare positional symbol from `choices` binds to this argument by value, so
     `conv(96, 3x3, relu)` means act=relu.
     """
@@ -107,9 +120,8 @@ class Op:
                 out.setdefault(name, []).append(value)
             else:
                 out[name] = value
+        self.check_keywords(keywords)
         for key, value in keywords.items():
-            if key not in sig:
-                raise ArgError(f"{self.name}() has no argument '{key}'" + suggest(key, sig), key)
             out[key] = value
         for a in self.signature:
             if a.name not in out:
@@ -158,6 +170,24 @@ class Op:
                 slot = next(slots, None)
         return names
 
+    def check_keywords(self, keywords: dict[str, Any]) -> None:
+        """Every keyword names an argument (values may still be unknown); a Keras spelling
+        (`activation=`) gets archspace's (`act=`) as the hint."""
+        sig = {a.name: a for a in self.signature}
+        for key, value in keywords.items():
+            if key in sig:
+                continue
+            ours = sig.get(KERAS_SPELLINGS.get(key, ""))
+            if ours is None:
+                raise ArgError(f"{self.name}() has no argument '{key}'" + suggest(key, sig), key)
+            hint = f"archspace spells Keras' '{key}' as '{ours.name}': write {ours.name}=.."
+            if ours.flag and ours.choices:
+                v = value if isinstance(value, str) and value in ours.choices else \
+                    ("relu" if "relu" in ours.choices else sorted(ours.choices)[0])
+                hint = (f"archspace spells Keras' '{key}' as '{ours.name}': write {ours.name}={v}, "
+                        f"or just {v}: {self.name}(.., {v})")
+            raise ArgError(f"{self.name}() has no argument '{key}'", key, hint)
+
     def check(self, args: dict[str, Any]) -> None:
         """Validate argument values that do not depend on the input shape (ranges, combinations);
         raise ArgError. Called by `bind` on the coerced, defaults-filled dict."""
@@ -187,6 +217,11 @@ def _integral(v: Any) -> bool:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         return False
     return isinstance(v, int) or v.is_integer()
+
+
+def _number(v: Any) -> bool:
+    """A finite int or float (not a bool)."""
+    return not isinstance(v, bool) and isinstance(v, (int, float)) and math.isfinite(v)
 
 
 def coerce(op: str, arg: ArgSpec, value: Any) -> Any:
@@ -221,6 +256,13 @@ def coerce(op: str, arg: ArgSpec, value: Any) -> Any:
             hint = suggest(str(value), arg.choices)
             raise ArgError(f"{where} must be one of {opts}; got {value!r}{hint}", arg.name)
         return value
+    if t == "floats":
+        if _number(value):
+            return float(value)
+        if isinstance(value, (list, tuple)) and value and all(_number(v) for v in value):
+            return tuple(float(v) for v in value)
+        raise ArgError(f"{where} must be a number or a list of numbers like [0.5, 0.5], "
+                       f"got {value!r}", arg.name)
     if t == "ints":
         values = value if isinstance(value, (list, tuple)) else [value]
         if not values or not all(_integral(v) for v in values):

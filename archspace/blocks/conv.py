@@ -12,10 +12,18 @@ Args = dict[str, Any]
 
 FILTERS = ArgSpec("filters", "int", doc="output channels")
 STRIDE = ArgSpec("stride", "dims", 1, doc="step of the window")
+DILATION = ArgSpec("dilation", "dims", 1, doc="spacing of kernel taps")
 
 
 def kernel(default: int) -> ArgSpec:
     return ArgSpec("kernel", "dims", default, doc="window size")
+
+
+def _stride_or_dilation(op: str, args: Args) -> None:
+    # Keras refuses the combination for Conv2D (base_conv.py); TensorFlow's depthwise kernels
+    # do not support it either
+    if max(args["stride"]) > 1 and max(args["dilation"]) > 1:
+        raise ArgError(f"{op}(): stride > 1 cannot be combined with dilation > 1")
 
 
 @register
@@ -24,16 +32,14 @@ class Conv(Op):
     doc = "2-D convolution (Conv2D), optionally grouped or dilated."
     signature = (FILTERS, kernel(3), STRIDE, PADDING_SAME, ACT, BIAS,
                  ArgSpec("groups", "int", 1, doc="split channels into independent groups"),
-                 ArgSpec("dilation", "dims", 1, doc="spacing of kernel taps"), INIT)
+                 DILATION, INIT)
 
     def check(self, args: Args) -> None:
         at_least(self.name, args, ("filters", "kernel", "stride", "groups", "dilation"))
         if args["filters"] % args["groups"]:
             raise ArgError(f"conv(): filters={args['filters']} is not divisible by "
                            f"groups={args['groups']}")
-        # Keras refuses the combination outright (base_conv.py)
-        if max(args["stride"]) > 1 and max(args["dilation"]) > 1:
-            raise ArgError("conv(): stride > 1 cannot be combined with dilation > 1")
+        _stride_or_dilation(self.name, args)
 
     def out_shape(self, args: Args, in_shape: Shape) -> Shape:
         _, _, c = image(self.name, in_shape)
@@ -67,14 +73,17 @@ class DepthwiseConv(Op):
     name = "dwconv"
     doc = "Depthwise 2-D convolution (DepthwiseConv2D): one filter per input channel."
     signature = (kernel(3), STRIDE, PADDING_SAME, ACT, BIAS,
-                 ArgSpec("multiplier", "int", 1, doc="output channels per input channel"), INIT)
+                 ArgSpec("multiplier", "int", 1, doc="output channels per input channel"), INIT,
+                 DILATION)
 
     def check(self, args: Args) -> None:
-        at_least(self.name, args, ("kernel", "stride", "multiplier"))
+        at_least(self.name, args, ("kernel", "stride", "multiplier", "dilation"))
+        _stride_or_dilation(self.name, args)
 
     def out_shape(self, args: Args, in_shape: Shape) -> Shape:
         _, _, c = image(self.name, in_shape)
-        h, w = window(self.name, in_shape, args["kernel"], args["stride"], args["padding"])
+        h, w = window(self.name, in_shape, args["kernel"], args["stride"], args["padding"],
+                      args["dilation"])
         return (h, w, c * args["multiplier"])
 
     def n_params(self, args: Args, in_shape: Shape) -> tuple[int, int]:
@@ -92,21 +101,23 @@ class DepthwiseConv(Op):
         return [LayerSpec("DepthwiseConv2D", name, dict(
             kernel_size=args["kernel"], strides=args["stride"], padding=args["padding"],
             depth_multiplier=args["multiplier"], activation=args["act"], use_bias=args["bias"],
-            depthwise_initializer=args["init"]))]
+            depthwise_initializer=args["init"], dilation_rate=args["dilation"]))]
 
 
 @register
 class SeparableConv(Op):
     name = "sepconv"
     doc = "Depthwise-separable 2-D convolution (SeparableConv2D): depthwise then 1x1."
-    signature = (FILTERS, kernel(3), STRIDE, PADDING_SAME, ACT, BIAS)
+    signature = (FILTERS, kernel(3), STRIDE, PADDING_SAME, ACT, BIAS, DILATION)
 
     def check(self, args: Args) -> None:
-        at_least(self.name, args, ("filters", "kernel", "stride"))
+        at_least(self.name, args, ("filters", "kernel", "stride", "dilation"))
+        _stride_or_dilation(self.name, args)
 
     def out_shape(self, args: Args, in_shape: Shape) -> Shape:
         image(self.name, in_shape)
-        h, w = window(self.name, in_shape, args["kernel"], args["stride"], args["padding"])
+        h, w = window(self.name, in_shape, args["kernel"], args["stride"], args["padding"],
+                      args["dilation"])
         return (h, w, args["filters"])
 
     def n_params(self, args: Args, in_shape: Shape) -> tuple[int, int]:
@@ -124,7 +135,8 @@ class SeparableConv(Op):
         self.out_shape(args, in_shape)
         return [LayerSpec("SeparableConv2D", name, dict(
             filters=args["filters"], kernel_size=args["kernel"], strides=args["stride"],
-            padding=args["padding"], activation=args["act"], use_bias=args["bias"]))]
+            padding=args["padding"], dilation_rate=args["dilation"], activation=args["act"],
+            use_bias=args["bias"]))]
 
 
 @register

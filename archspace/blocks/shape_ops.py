@@ -1,5 +1,5 @@
 """Ops that only move values around: flatten, reshape, upsample, zeropad, crop,
-channel_shuffle, identity. None has parameters or MACs."""
+channel_shuffle, identity, zero. None has parameters or MACs."""
 
 from __future__ import annotations
 
@@ -22,6 +22,21 @@ class Identity(Op):
 
     def layers(self, args: Args, in_shape: Shape, name: str) -> list[LayerSpec]:
         return []
+
+
+@register
+class Zero(Op):
+    name = "zero"
+    doc = "Zeros of the input's shape (NAS-Bench-201's 'none' edge), as Rescaling(scale=0)."
+
+    def out_shape(self, args: Args, in_shape: Shape) -> Shape:
+        return nonempty(self.name, in_shape)
+
+    def layers(self, args: Args, in_shape: Shape, name: str) -> list[LayerSpec]:
+        nonempty(self.name, in_shape)
+        # x * 0, as the reference implementations of the 'none' op compute it: a built-in
+        # layer without weights, so a saved model loads without archspace
+        return [LayerSpec("Rescaling", name, dict(scale=0.0, offset=0.0))]
 
 
 @register

@@ -434,13 +434,14 @@ class Explorer(Walker):
     def t_call(self, op: Any, stmt: CallStmt, seg: str, scope: Scope, names: list[str],
                flags: dict[str, frozenset[str]]) -> None:
         pos, kws = self.eval_args(stmt, seg, scope, names, flags)
-        if not any(v is UNKNOWN or _has_unknown(v) for v in list(pos) + list(kws.values())):
-            from ..blocks.base import ArgError
+        from ..blocks.base import ArgError
 
-            try:
+        try:
+            op.check_keywords(kws)  # names are known even where values are searched
+            if not any(v is UNKNOWN or _has_unknown(v) for v in list(pos) + list(kws.values())):
                 op.bind(pos, kws)
-            except ArgError as e:
-                raise self.arg_error(stmt, e, scope, names, flags) from None
+        except ArgError as e:
+            raise self.arg_error(stmt, e, scope, names, flags) from None
 
     def t_merge(self, op: Any, xs: list[Any], name: str, path: str, span: Span | None,
                 op_span: Span | None = None, stmt: Any = None) -> Any:

@@ -26,6 +26,7 @@ from typing import Any, Callable
 from ..errors import ArchError, ArchNameError, ArchTypeError
 from ..source import Span
 from . import expr as E
+from .functions import FUNCTIONS, apply_function, unknown_calls
 from .nodes import (STATEMENT_KEYWORDS, Branch, CallStmt, ChoiceStmt, FromStmt, LetStmt,
                     MergeStmt, NameRef, OptionalStmt, OutputStmt, ParallelStmt, ParamDecl,
                     PositionStmt, RepeatStmt, SkipStmt, TowersStmt)
@@ -146,6 +147,9 @@ class Walker:
         if isinstance(x, E.Objective):
             return (x.direction, x.metric)
         if isinstance(x, E.Call):
+            if x.name in FUNCTIONS:  # floor(w * alpha): arithmetic
+                return apply_function(x, [ev(a) for a in x.args],
+                                      {kw.name: ev(kw.value) for kw in x.kwargs})
             return (x.name, {kw.name: self.evaluate(kw.value, scope, join(where, kw.name))
                              for kw in x.kwargs},
                     [ev(a) for a in x.args])
@@ -214,6 +218,11 @@ class Walker:
             self.pos += 1
 
     def on_let(self, stmt: LetStmt, seg: str, scope: Scope) -> None:
+        try:
+            unknown_calls(stmt.value)
+        except ArchError:
+            scope.env[stmt.name] = UNKNOWN  # no follow-on errors where it is used
+            raise
         scope.env[stmt.name] = Thunk(stmt.value, scope.child(env=dict(scope.env)),
                                      join(scope.path, stmt.name), self.here())
 
@@ -248,6 +257,8 @@ class Walker:
                                  blocks=scope.blocks + (stmt.op,), in_block=True,
                                  shared_path=None, shared_cond=())
         given: dict[str, Any] = {}
+        for a in list(stmt.args) + [kw.value for kw in stmt.kwargs]:
+            unknown_calls(a)
         for f, a in zip(formals, stmt.args):
             given[f] = a
         for kw in stmt.kwargs:
@@ -281,6 +292,8 @@ class Walker:
                   flags: dict[str, frozenset[str]]) -> tuple[list[Any], dict[str, Any]]:
         slots = self.slots_of(stmt, scope.env)
         base = join(scope.path, seg)
+        for a in list(stmt.args) + [kw.value for kw in stmt.kwargs]:
+            unknown_calls(a)
         pos = [self.evaluate(a, scope, join(base, s or f"arg{i}"))
                for i, (a, s) in enumerate(zip(stmt.args, slots))]
         kws = {kw.name: self.evaluate(kw.value, scope, join(base, kw.name)) for kw in stmt.kwargs}
@@ -311,7 +324,7 @@ class Walker:
                 hit = next((a for a, sl in zip(stmt.args, slots) if sl == arg), None)
                 if hit is not None and hit.span is not None:
                     span = hit.span
-        message, hint = str(e), None
+        message, hint = str(e), getattr(e, "hint", None)
         if " (did you mean " in message:
             message, _, rest = message.partition(" (did you mean ")
             hint = "did you mean " + rest.rstrip(")")

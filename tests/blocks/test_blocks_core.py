@@ -78,6 +78,11 @@ def test_bind_coercions():
     ("dense", [10], {"init": "he_norml"}, "(did you mean 'he_normal'?)"),
     ("dropout", ["x"], {}, "argument 'rate' must be a number"),
     ("reshape", [], {"dims": ()}, "argument 'dims' must be integers"),
+    ("rescaling", [], {}, "rescaling() is missing argument 'scale'"),
+    ("rescaling", ["x"], {}, "argument 'scale' must be a number or a list of numbers"),
+    ("rescaling", [[]], {}, "must be a number or a list of numbers"),
+    ("normalization", [], {"mean": [0.5, True]}, "must be a number or a list of numbers"),
+    ("bn", [], {"scale": 0}, "argument 'scale' must be true or false"),
 ])
 def test_bind_errors(op, pos, kw, message):
     with pytest.raises(ArgError) as err:
@@ -91,6 +96,12 @@ def test_bind_errors(op, pos, kw, message):
     ("conv", [8, 3, 0], {}, "'stride' must be >= 1"),
     ("conv", [6], {"groups": 4}, "filters=6 is not divisible by groups=4"),
     ("conv", [8, 3, 2], {"dilation": 2}, "stride > 1 cannot be combined with dilation > 1"),
+    ("dwconv", [3, 2], {"dilation": 2}, "dwconv(): stride > 1 cannot be combined with dilation"),
+    ("sepconv", [8, 3, 2], {"dilation": 2}, "stride > 1 cannot be combined with dilation"),
+    ("dwconv", [3], {"dilation": 0}, "'dilation' must be >= 1"),
+    ("normalization", [], {"mean": 0.5}, "needs both 'mean' and 'variance', or neither"),
+    ("normalization", [], {"variance": [1, 1]}, "needs both 'mean' and 'variance'"),
+    ("normalization", [0, -1], {}, "'variance' must be >= 0"),
     ("dwconv", [], {"multiplier": 0}, "'multiplier' must be >= 1"),
     ("maxpool", [2], {"stride": 0}, "'stride' must be >= 1"),
     ("dense", [0], {}, "'units' must be >= 1"),
@@ -126,6 +137,10 @@ def test_zero_padding_and_cropping_allowed():
     ("global_max_pool", [], (2, 3, 4, 5), "got 2x3x4x5"),
     ("reshape", [7], (2, 3), "cannot reshape 2x3 (6 values) to 7 (7 values)"),
     ("crop", [(1, 3)], (4, 6, 1), "cropping 1x3 from each side of 4x6x1 leaves nothing"),
+    ("rescaling", [[1, 2]], (4, 4, 3), "'scale' has 2 values but the input 4x4x3 has 3 channels"),
+    ("rescaling", [[1, 2, 3]], (4, 4, 3), None),
+    ("normalization", [[1, 2], [1, 1]], (5, 3), "'mean' has 2 values but the input 5x3"),
+    ("zero", [], (), "scalar"),
 ])
 def test_shape_errors(op, pos, shape, message):
     o = get_op(op)
@@ -163,6 +178,8 @@ def test_conv_groups_must_divide_input_channels():
     ("maxpool", [], {}, (4, 4, 3), 0),
     ("relu", [], {}, (4, 4, 3), 0),
     ("flatten", [], {}, (4, 4, 3), 0),
+    ("dwconv", [3, "valid"], {"dilation": 2}, (8, 8, 4), 4 * 4 * 4 * 9),
+    ("zero", [], {}, (4, 4, 3), 0),
 ])
 def test_macs(op, pos, kw, shape, macs):
     o = get_op(op)
@@ -174,6 +191,13 @@ def test_macs(op, pos, kw, shape, macs):
     ("conv", [8, 3], {"groups": 4, "bias": False}, (8, 8, 4), (3 * 3 * 1 * 8, 0)),
     ("dwconv", [3], {"multiplier": 2}, (8, 8, 4), (9 * 8 + 8, 0)),
     ("bn", [], {}, (4, 4, 6), (12, 12)),
+    ("bn", [], {"scale": False}, (4, 4, 6), (6, 12)),   # InceptionV3's BN: beta only
+    ("bn", [], {"center": False, "scale": False}, (6,), (0, 12)),
+    ("dwconv", [3], {"dilation": 2}, (8, 8, 4), (9 * 4 + 4, 0)),
+    ("normalization", [], {}, (8, 8, 3), (0, 3 + 3 + 1)),   # mean, variance, count
+    ("normalization", [0.5, 0.25], {}, (8, 8, 3), (0, 0)),  # constants, not weights
+    ("rescaling", [1 / 255], {}, (8, 8, 3), (0, 0)),
+    ("zero", [], {}, (8, 8, 3), (0, 0)),
     ("dense", [5], {}, (3, 4), (4 * 5 + 5, 0)),
 ])
 def test_params_by_hand(op, pos, kw, shape, params):
@@ -207,7 +231,8 @@ def test_op_names_and_contract():
     expected = {"conv", "dwconv", "sepconv", "deconv", "dense", "maxpool", "avgpool", "pool",
                 "global_avg_pool", "global_max_pool", "flatten", "dropout", "bn", "act", "relu",
                 "relu6", "sigmoid", "tanh", "softmax", "swish", "gelu", "reshape", "upsample",
-                "zeropad", "crop", "channel_shuffle", "identity", "layernorm"}
+                "zeropad", "crop", "channel_shuffle", "identity", "layernorm", "zero", "rescaling",
+                "normalization"}
     assert set(op_names()) == expected and op_names() == sorted(op_names())
     for name, op in REGISTRY.items():
         assert op.name == name
