@@ -749,20 +749,19 @@ class Walker:
         if len(stmt.inputs) < 2:
             raise ArchTypeError("towers needs at least two inputs", stmt.span)
         segs = segments(stmt.body, scope.env)
-        positions = list(dict.fromkeys(s.label for s in stmt.body if isinstance(s, PositionStmt)))
+        cuts, elsewhere = self.towers_positions(stmt, scope)
+        named = _position_names(stmt.at, scope)
+        positions = [p for p in cuts if p in named] if named else list(cuts)
 
         def read_at() -> Any:
             at = self.evaluate(stmt.at, scope, at_path)
-            self.check_positions(at_path, positions, stmt)
-            if at is not UNKNOWN and at not in positions:
-                raise ArchNameError(f"towers merge position '@{at}' is not marked in the body",
-                                    getattr(stmt.at, "span", None) or stmt.span,
-                                    "positions: " + ", ".join("@" + p for p in positions))
+            self.check_positions(at_path, list(cuts), stmt, elsewhere)
+            if at is not UNKNOWN and at not in cuts:
+                raise self.position_error(at, list(cuts), elsewhere, stmt)
             return at
 
         def arm(label: str) -> Callable[[], None]:
-            cut = next(i for i, s in enumerate(stmt.body)
-                       if isinstance(s, PositionStmt) and s.label == label)
+            cut = cuts[label]
 
             def run() -> None:
                 self.step(lambda: self.t_push(("towers", label, self.evaluate(
@@ -772,9 +771,10 @@ class Walker:
                 def tower(name: str) -> None:
                     t = scope.child(env=dict(scope.env),
                                     layer_prefix=join_layer(scope.layer_prefix, name))
-                    for s, sg in zip(stmt.body[:cut], segs[:cut]):
-                        self.walk_stmt(s, sg, t)
+                    inner: dict[int, dict] = {}
+                    self.walk_before_cut(stmt.body, segs, t, cut, inner)
                     envs.append(t.env)
+                    envs.append(inner)
 
                 def close(ends: list[Any]) -> None:
                     _kind, _at, op = self.t_pop()
@@ -784,16 +784,138 @@ class Walker:
                                             stmt))
 
                 self.towers_run(stmt.inputs, tower, close, path, stmt.span)
-                scope.env.update(envs[-1])  # names bound before the merge stay visible
-                for s, sg in zip(stmt.body[cut:], segs[cut:]):
-                    self.walk_stmt(s, sg, scope)
+                scope.env.update(envs[-2])  # names bound before the merge stay visible
+                self.walk_after_cut(stmt.body, segs, scope, cut, envs[-1])
             return run
 
         with self.region("towers", stmt):
             self.branches(read_at, [(p, arm(p)) for p in positions], path, stmt.span,
                           conditional=False)
 
-    def check_positions(self, at_path: str, positions: list[str], stmt: TowersStmt) -> None:
+    # ---- towers merge positions ---------------------------------------------------------------
+    # A position is a statement boundary of the towers body's main path: the body itself and,
+    # inside a `repeat` there, the copies every configuration builds (k < lo). It is named by
+    # an `@name` marker or by the label of the statement it follows (`as fire[2 * k + 3]` in
+    # copy 0 names `@fire3`). Its *cut* says where the per-input part ends: `(n,)` = before
+    # statement n; `(i, k, *cut)` = inside copy k of the repeat at statement i, at `cut`.
+    def towers_positions(self, stmt: TowersStmt, scope: Scope
+                         ) -> tuple[dict[str, tuple], dict[str, str]]:
+        """The merge positions of a towers body (name -> cut, in body order), and the labels
+        that cannot be one (name -> why: a copy some configurations do not build)."""
+        found: dict[str, list] = {}  # name -> the cut of each boundary it names (or why not)
+        ints = {k: v for k, v in scope.env.items() if isinstance(v, int)}
+
+        def scan(body: tuple, env: dict, at: tuple, why: str) -> None:
+            for i, s in enumerate(body):
+                if isinstance(s, PositionStmt):
+                    name, n = s.label, i
+                else:
+                    label = getattr(s.body[0] if isinstance(s, OptionalStmt) and s.wraps
+                                    else s, "label", None)
+                    name = render_ref(label, env) if isinstance(label, NameRef) and (
+                        label.index is None or _static_index(label.index, env) is not None) \
+                        else None
+                    n = i + 1
+                if name is not None:
+                    found.setdefault(name, []).append(why or at + (n,))
+                if isinstance(s, RepeatStmt):
+                    lo, hi = _static_index(s.lo, env), _static_index(s.hi, env)
+                    if lo is None or hi is None:
+                        continue
+                    for k in range(min(hi, MAX_REPEAT)):
+                        sub = dict(env, **({s.index: k} if s.index else {}))
+                        scan(s.body, sub, at + (i, k), why or (
+                            "" if k < lo else f"it is in copy {k} of repeat "
+                            f"'{s.name or 'repeat'}', which only a count above {k} builds"))
+
+        scan(stmt.body, ints, (), "")
+        cuts: dict[str, tuple] = {}
+        elsewhere: dict[str, str] = {}
+        for name, where in found.items():
+            if len(where) > 1:
+                elsewhere[name] = f"it names {len(where)} statement boundaries"
+            elif isinstance(where[0], str):
+                elsewhere[name] = where[0]
+            else:
+                cuts[name] = where[0]
+        return cuts, elsewhere
+
+    def position_error(self, name: Any, cuts: list[str], elsewhere: dict[str, str],
+                       stmt: TowersStmt) -> ArchError:
+        span = getattr(stmt.at, "span", None) or stmt.span
+        at = stmt.at.param.values if isinstance(stmt.at, E.ParamExpr) and \
+            hasattr(stmt.at.param, "values") else (stmt.at,)
+        span = next((v.span for v in at if isinstance(v, E.Position) and v.label == name
+                     and v.span is not None), span)
+        if name in elsewhere:
+            return ArchNameError(f"towers merge position '@{name}' cannot be a merge point: "
+                                 f"{elsewhere[name]}", span,
+                                 "positions: " + ", ".join("@" + p for p in cuts))
+        return ArchNameError(f"towers merge position '@{name}' is not marked in the body", span,
+                             "positions: " + ", ".join("@" + p for p in cuts))
+
+    def walk_before_cut(self, body: tuple, segs: list[str], scope: Scope, cut: tuple,
+                        inner: dict[int, dict], depth: int = 0) -> None:
+        """Walk a towers body up to a cut (once per input); `inner` keeps the environment of
+        each repeat copy the cut is in, for the rest of that copy after the merge."""
+        n = cut[0]
+        for s, sg in zip(body[:n], segs[:n]):
+            self.walk_stmt(s, sg, scope)
+        if len(cut) == 1:
+            return
+        rep, seg, k = body[n], segs[n], cut[1]
+        self.pos += 1
+        with self.region("repeat", rep):
+            path, lo, hi, fixed = self.enter_cut_repeat(rep, seg, scope)
+            for j in range(k):  # copies below `lo`: built in every configuration
+                self.walk_body(rep.body, self.copy_scope(rep, seg, scope, j, scope.cond, lo, hi,
+                                                         path))
+            cs = self.copy_scope(rep, seg, scope, k, scope.cond, lo, hi, path)
+            self.walk_before_cut(rep.body, segments(rep.body, cs.env), cs, cut[2:], inner,
+                                 depth + 1)
+            inner[depth] = cs.env
+
+    def walk_after_cut(self, body: tuple, segs: list[str], scope: Scope, cut: tuple,
+                       inner: dict[int, dict], depth: int = 0) -> None:
+        """The rest of a towers body after the merge (once): what `walk_before_cut` left."""
+        n = cut[0]
+        if len(cut) > 1:
+            rep, seg, k = body[n], segs[n], cut[1]
+            with self.region("repeat", rep):
+                path, lo, hi, fixed = self.enter_cut_repeat(rep, seg, scope)
+                cs = self.copy_scope(rep, seg, scope, k, scope.cond, lo, hi, path)
+                cs.env.update(inner[depth])
+                self.walk_after_cut(rep.body, segments(rep.body, cs.env), cs, cut[2:], inner,
+                                    depth + 1)
+
+                def copy(j: int) -> None:
+                    if j > k:
+                        cond = scope.cond
+                        if j >= lo:
+                            cond = cond + (Cond(path=path, values=tuple(range(j + 1, hi + 1))),)
+                        self.walk_body(rep.body, self.copy_scope(rep, seg, scope, j, cond, lo,
+                                                                 hi, path))
+
+                self.copies(path, lo, hi, fixed, copy, rep.span)
+            self.pos += 1
+            n += 1
+        for s, sg in zip(body[n:], segs[n:]):
+            self.walk_stmt(s, sg, scope)
+
+    def enter_cut_repeat(self, rep: RepeatStmt, seg: str, scope: Scope
+                         ) -> tuple[str, int, int, int | None]:
+        """A repeat that a towers cut splits: its count decision and name, as `on_repeat`."""
+        path = join(scope.path, seg)
+        lo, hi, default = self.repeat_bounds(rep, scope)
+        fixed = lo if lo == hi else None
+        if fixed is None:
+            self.register(path, dict(kind="int", lo=lo, hi=hi, step=1, default=default,
+                                     source="repeat"), scope.cond, rep.span)
+        self.bind_repeat(rep, scope, path, fixed)
+        return path, lo, hi, fixed
+
+    def check_positions(self, at_path: str, positions: list[str], stmt: TowersStmt,
+                        elsewhere: dict[str, str] | None = None) -> None:
         """The declaration domain checks that every value of the merge point is marked."""
 
     def on_position(self, stmt: PositionStmt, seg: str, scope: Scope) -> None:
@@ -844,6 +966,21 @@ def check_switch(stmt: ChoiceStmt, labels: list[str], values: tuple) -> None:
             stmt.span, (f"missing: {', '.join(missing)}" if missing else "") +
             ("; " if missing and extra else "") + (f"not a value: {', '.join(extra)}"
                                                   if extra else ""))
+
+
+def _position_names(at: Any, scope: Scope) -> set[str]:
+    """The positions a towers `at` expression can name (`choice(@a, @b)`, `@a`, a parameter
+    declared as one of those); empty when it cannot be told statically."""
+    from .params import ChoiceParam
+
+    if isinstance(at, E.Position):
+        return {at.label}
+    if isinstance(at, E.Name) and isinstance(scope.env.get(at.name), ParamBinding):
+        at = E.ParamExpr(param=scope.env[at.name].decl.param)
+    if isinstance(at, E.ParamExpr) and isinstance(at.param, ChoiceParam):
+        names = {v.label for v in at.param.values if isinstance(v, E.Position)}
+        return names if len(names) == len(at.param.values) else set()
+    return set()
 
 
 def _label_of(value: Any) -> str:
