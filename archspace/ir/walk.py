@@ -53,6 +53,9 @@ class Walker:
         self.pos = 0                     # statements entered and left, in walk order
         self.called_blocks: set[str] = set()  # user blocks the walk entered
         self._slots: dict[tuple, list] = {}   # see slots_of
+        self.sharing = 0                 # > 0: layers built now reuse earlier ones' weights
+        self._reusable: dict[str, tuple] = {}  # label -> (statement, seg, scope): `reuse`
+        self._reused_label: NameRef | None = None
 
     #: the builder evaluates a `let` or block argument once; the explorer re-evaluates at each
     #: use so that a parameter's activity is the union of the places it is really used
@@ -391,6 +394,10 @@ class Walker:
     def t_output(self, name: str) -> None:
         pass
 
+    def t_check_shared(self, first: Any, what: str, span: Span | None) -> None:
+        """Layers about to be applied again (`what`): the current tensor must have the shape
+        of `first`, the tensor they were built on."""
+
     def t_position(self, label: str) -> None:
         """A towers merge point is marked here."""
 
@@ -426,7 +433,7 @@ class Walker:
         return v
 
     def save_tap(self, label: NameRef | None, scope: Scope) -> None:
-        if label is not None:
+        if label is not None and label is not self._reused_label:
             self.t_store(label.name, self.render(label, scope))
 
     def read_tap(self, ref: NameRef, scope: Scope, span: Span | None) -> Any:
@@ -463,6 +470,8 @@ class Walker:
 
     def on_call(self, stmt: CallStmt, seg: str, scope: Scope) -> None:
         where = join(scope.path, seg)
+        if stmt.label is not None and stmt.label is not self._reused_label:
+            self.note_reusable(stmt, seg, scope)
         if stmt.op in self.blocks:
             body = self.block_scope(stmt, seg, scope)
             token = f"\0input@{self.pos}"
@@ -549,7 +558,9 @@ class Walker:
             cond = scope.cond
             if k >= lo:  # copy k exists when the count is above k
                 cond = cond + (Cond(path=path, values=tuple(range(k + 1, hi + 1))),)
-            self.walk_body(stmt.body, self.copy_scope(stmt, seg, scope, k, cond, lo, hi, path))
+            with self.shared_copy(stmt, k, path):
+                self.walk_body(stmt.body, self.copy_scope(stmt, seg, scope, k, cond, lo, hi,
+                                                          path))
 
         with self.region("repeat", stmt):
             self.copies(path, lo, hi, fixed, copy, stmt.span)
@@ -566,7 +577,8 @@ class Walker:
         shared_cond = scope.cond
         if lo == 0 and hi > 0 and lo != hi:
             shared_cond = shared_cond + (Cond(path=path, values=tuple(range(1, hi + 1))),)
-        return scope.child(path=join(scope.path, f"{seg}[{k}]"), env=env, cond=cond,
+        return scope.child(path=join(scope.path, seg if stmt.shared else f"{seg}[{k}]"),
+                           env=env, cond=cond,
                            shared_path=path, shared_cond=shared_cond)
 
     def switch_binding(self, stmt: Any, scope: Scope) -> ParamBinding | None:
@@ -913,6 +925,66 @@ class Walker:
                                      source="repeat"), scope.cond, rep.span)
         self.bind_repeat(rep, scope, path, fixed)
         return path, lo, hi, fixed
+
+    # ---- weight sharing -------------------------------------------------------------------------
+    # A `shared` repeat's copies after the first, and a `reuse NAME`, walk statements again with
+    # `sharing` on: each layer they build applies the weights of the layer the same statement
+    # (at the same decision path) built first. Decisions are the first copy's (a shared repeat's
+    # copies have one path, `seg`, not `seg[k]`), so the layers can only differ through the
+    # tensor that enters them: that input must have the first one's shape.
+    @contextmanager
+    def shared_copy(self, stmt: RepeatStmt, k: int, path: str):
+        if not stmt.shared:
+            yield
+            return
+        if stmt.index is not None:
+            raise ArchTypeError(f"a shared repeat has no index: its copies are one set of layers",
+                                stmt.span, f"write `repeat {stmt.name or 'NAME'} in ... shared`")
+        token = f"\0shared@{path}"
+        if k == 0:
+            self.step(lambda: self.t_store(token, token), path, stmt.span, pure=True)
+            yield
+            return
+        self.step(lambda: self.t_check_shared(
+            self.t_fetch(token, token, None, Scope(), stmt.span),
+            f"copy {k} of shared repeat '{stmt.name or 'repeat'}'", stmt.span), path, stmt.span)
+        self.sharing += 1
+        try:
+            yield
+        finally:
+            self.sharing -= 1
+
+    def note_reusable(self, stmt: CallStmt, seg: str, scope: Scope) -> None:
+        """A labelled call can be applied again by `reuse`: remember it and its input."""
+        name = render_ref(stmt.label, scope.env)
+        self._reusable[name] = (stmt, seg, scope)
+        token = f"\0reuse@{name}"
+        self.step(lambda: self.t_store(token, token), join(scope.path, seg), stmt.span,
+                  pure=True)
+
+    def on_reuse(self, stmt: Any, seg: str, scope: Scope) -> None:
+        name = render_ref(stmt.ref, scope.env)
+        hit = self._reusable.get(name)
+        if hit is None:
+            from ..blocks.base import suggest
+
+            raise ArchNameError(f"reuse: no labelled call '{name}' before this", stmt.span,
+                                suggest(name, list(self._reusable)).strip(" ()") or
+                                f"label an op or block call earlier: conv(..) as {name}")
+        target, tseg, tscope = hit
+        token = f"\0reuse@{name}"
+        self.step(lambda: self.t_check_shared(self.t_fetch(token, token, None, Scope(),
+                                                           stmt.span),
+                                              f"reuse {name}", stmt.span),
+                  join(scope.path, seg), stmt.span)
+        saved, self._reused_label = self._reused_label, target.label
+        self.sharing += 1
+        try:
+            with self.using(scope.cond):
+                self.on_call(target, tseg, tscope)
+        finally:
+            self.sharing -= 1
+            self._reused_label = saved
 
     def check_positions(self, at_path: str, positions: list[str], stmt: TowersStmt,
                         elsewhere: dict[str, str] | None = None) -> None:
