@@ -15,7 +15,7 @@ from archspace.compile.python_emitter import emit_python
 from archspace.errors import ArchError, ArchNameError, ArchShapeError, ArchTypeError
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURE = ROOT / "tests" / "fixtures" / "agreement" / "shared_weights.arch"
+FIXTURE = ROOT / "tests" / "fixtures" / "valid" / "shared_weights.arch"
 REPS = ("b3_3", "b4_3", "b5_3", "b6_3")
 
 
