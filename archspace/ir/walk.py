@@ -404,7 +404,7 @@ class Walker:
     def region(self, kind: str, stmt: Any = None, label: str | None = None) -> Any:
         """A context around the part of the walk that one construct owns (`block`,
         `optional`, `repeat`, `choice` and each of its `branch`es, `parallel`, `skip`,
-        `towers`): the diagram domain draws it; the others need nothing."""
+        `towers`, `reuse`): the diagram domain draws it; the others need nothing."""
         return _NO_REGION
 
     def render(self, ref: NameRef, scope: Scope) -> str:
@@ -980,7 +980,7 @@ class Walker:
         saved, self._reused_label = self._reused_label, target.label
         self.sharing += 1
         try:
-            with self.using(scope.cond):
+            with self.using(scope.cond), self.region("reuse", stmt):
                 self.on_call(target, tseg, tscope)
         finally:
             self.sharing -= 1

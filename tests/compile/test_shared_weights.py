@@ -116,6 +116,17 @@ def test_shared_layers_compile_to_one_keras_layer(keras):
 
 
 @pytest.mark.slow
+def test_hypermodel_builds_the_shared_layers(kt):
+    from archspace.compile import to_hypermodel
+
+    s = fixture()
+    hp = kt.HyperParameters()
+    hp.Fixed("r", 3)
+    model = to_hypermodel(s, compile=False).build(hp)
+    assert model.count_params() == archspace.build_graph(s, {"r": 3}).params
+
+
+@pytest.mark.slow
 def test_ssd_replications_compile_to_the_same_size(keras):
     s = ssd((64, 64, 3))  # the count does not depend on the input size
     counts = set()
