@@ -938,7 +938,7 @@ class Walker:
             yield
             return
         if stmt.index is not None:
-            raise ArchTypeError(f"a shared repeat has no index: its copies are one set of layers",
+            raise ArchTypeError("a shared repeat has no index: its copies are one set of layers",
                                 stmt.span, f"write `repeat {stmt.name or 'NAME'} in ... shared`")
         token = f"\0shared@{path}"
         if k == 0:
