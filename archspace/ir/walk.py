@@ -844,6 +844,7 @@ class Walker:
         cuts: dict[str, tuple] = {}
         elsewhere: dict[str, str] = {}
         for name, where in found.items():
+            where = list(dict.fromkeys(where))  # `conv(..) as a` then `@a`: one boundary
             if len(where) > 1:
                 elsewhere[name] = f"it names {len(where)} statement boundaries"
             elif isinstance(where[0], str):

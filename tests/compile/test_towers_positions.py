@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import archspace
+import archspace.errors
 from archspace.analysis.cardinality import cardinality
 from archspace.compile.keras_model import to_keras
 
@@ -66,3 +67,25 @@ def test_cut_inside_nested_repeats_compiles(keras):
             cfg = {"towers/at": at, "g": g}
             model = to_keras(s, cfg, compile=False)
             assert model.count_params() == archspace.build_graph(s, cfg).params
+
+
+def _towers(body: str) -> archspace.Space:
+    return archspace.parse("input a: 8x8x3\ninput b: 8x8x3\nnetwork {\n"
+                           "  towers(a, b) merge add at choice(@x, @y) {\n" + body + "  }\n}\n",
+                           "t.arch")
+
+
+def test_a_label_and_its_marker_name_one_boundary():
+    s = _towers("    conv(8, 1x1) as x\n    @x\n    conv(8, 1x1) as y\n")
+    assert archspace.decisions(s).get("towers/at").values == ("x", "y")
+    g = archspace.build_graph(s, {"towers/at": "x"})
+    assert [n.name for n in g.nodes] == ["a", "b", "a.x", "b.x", "merge_x", "y"]
+
+
+def test_a_name_for_two_boundaries_is_an_error():
+    s = _towers("    conv(8, 1x1) as x\n    conv(8, 1x1) as y\n    @x\n")
+    with pytest.raises(archspace.errors.ArchNameError) as info:
+        archspace.decisions(s)
+    e = info.value
+    assert e.message == "towers merge position '@x' cannot be a merge point: it names 2 " \
+        "statement boundaries" and (e.span.line, e.span.col) == (4, 36)
