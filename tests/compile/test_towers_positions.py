@@ -83,9 +83,8 @@ def test_a_label_and_its_marker_name_one_boundary():
 
 
 def test_a_name_for_two_boundaries_is_an_error():
-    s = _towers("    conv(8, 1x1) as x\n    conv(8, 1x1) as y\n    @x\n")
-    with pytest.raises(archspace.errors.ArchNameError) as info:
-        archspace.decisions(s)
+    with pytest.raises(archspace.errors.ArchNameError) as info:  # when the file is read
+        _towers("    conv(8, 1x1) as x\n    conv(8, 1x1) as y\n    @x\n")
     e = info.value
     assert e.message == "towers merge position '@x' cannot be a merge point: it names 2 " \
         "statement boundaries" and (e.span.line, e.span.col) == (4, 36)
