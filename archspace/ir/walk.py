@@ -778,15 +778,14 @@ class Walker:
             def run() -> None:
                 self.step(lambda: self.t_push(("towers", label, self.evaluate(
                     stmt.merge, scope, join(path, "merge")))), path, stmt.span)
-                envs: list[dict] = []
+                envs: list[tuple[dict, dict]] = []
 
                 def tower(name: str) -> None:
                     t = scope.child(env=dict(scope.env),
                                     layer_prefix=join_layer(scope.layer_prefix, name))
                     inner: dict[int, dict] = {}
                     self.walk_before_cut(stmt.body, segs, t, cut, inner)
-                    envs.append(t.env)
-                    envs.append(inner)
+                    envs.append((t.env, inner))
 
                 def close(ends: list[Any]) -> None:
                     _kind, _at, op = self.t_pop()
@@ -796,8 +795,9 @@ class Walker:
                                             stmt))
 
                 self.towers_run(stmt.inputs, tower, close, path, stmt.span)
-                scope.env.update(envs[-2])  # names bound before the merge stay visible
-                self.walk_after_cut(stmt.body, segs, scope, cut, envs[-1])
+                # names bound before the merge stay visible (the last tower's)
+                scope.env.update(envs[-1][0])
+                self.walk_after_cut(stmt.body, segs, scope, cut, envs[-1][1])
             return run
 
         with self.region("towers", stmt):
