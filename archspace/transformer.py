@@ -330,10 +330,10 @@ class ToIR(Transformer_NonRecursive):
         return ("named", (None, c[0]))
 
     def repeat_stmt(self, meta, c):
-        name, (lo, hi), default, body = c
+        name, (lo, hi), default, shared, body = c
         rname, index = name if name is not None else (None, None)
         return ir.RepeatStmt(name=rname, index=index, lo=lo, hi=hi, default=default, body=body,
-                             span=self._span(meta))
+                             shared=shared is not None, span=self._span(meta))
 
     def repeat_name(self, meta, c):
         return (_str(c[0]), _str(c[1]) if c[1] is not None else None)
@@ -400,6 +400,9 @@ class ToIR(Transformer_NonRecursive):
 
     def from_stmt(self, meta, c):
         return ir.FromStmt(ref=c[0], span=self._span(meta))
+
+    def reuse_stmt(self, meta, c):
+        return ir.ReuseStmt(ref=c[0], span=self._span(meta))
 
     def output_stmt(self, meta, c):
         return ir.OutputStmt(name=_str(c[0]), span=self._span(meta))

@@ -42,8 +42,8 @@ Paper scale (the paper's MNIST-with-boxes: 600 + 100 images; 100 trials per stra
 
 What the paper reported (validation loss, Table 15): 0.01 for the original MobileNetV2-SSD;
 every model found by random, hyperband and bayesian search is lower; the model sizes are
-all the same (the replicas reuse the block's weights there; here each replica has its own
-weights, see the space's header). Table 16 lists the replications of the top three.
+all the same: the replicas reuse the block's weights (`repeat .. shared` in the space).
+Table 16 lists the replications of the top three.
 """
 
 from __future__ import annotations

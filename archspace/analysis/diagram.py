@@ -143,7 +143,7 @@ class DEdge:
 class DCluster:
     id: str
     label: str
-    kind: str               # block | optional | repeat | branch | towers | parallel
+    kind: str               # block | optional | repeat | branch | towers | parallel | reuse
     parent: str | None = None
     dashed: bool = False
 
@@ -414,7 +414,9 @@ class _Drawing(Walker):
             name = (stmt.name or "repeat") + (f"[{stmt.index}]" if stmt.index else "")
             default = f", default {expr_text(stmt.default)}" if stmt.default is not None else ""
             self.cl = d.cluster(f"repeat {name} in {expr_text(stmt.lo)}..{expr_text(stmt.hi)}"
-                                f"{default} (copies)", "repeat", parent)
+                                f"{default} " + ("(copies share one set of weights)"
+                                                 if stmt.shared else "(copies)"),
+                                "repeat", parent)
         elif kind == "choice":
             diamond = d.node(f"choice {stmt.name or ''}".strip(), "choice", parent)
             d.edge(start, diamond)
@@ -456,6 +458,9 @@ class _Drawing(Walker):
                 self.frames.pop()
                 self.cl = parent
             return
+        elif kind == "reuse":
+            self.cl = d.cluster(f"reuse {ref_text(stmt.ref)} (its layers again, same weights)",
+                                "reuse", parent)
         elif kind == "towers":
             self.cl = d.cluster(f"towers({', '.join(stmt.inputs)}): one copy per input, merged "
                                 f"({expr_text(stmt.merge)}) at {expr_text(stmt.at)}", "towers",

@@ -41,6 +41,9 @@ class LayerNode:
     macs: int = 0
     path: str = ""
     span: Span | None = None
+    #: the node whose layers (and weights) this one applies again (`shared` repeat, `reuse`);
+    #: its parameters are counted there
+    shares: int | None = None
 
     @property
     def params(self) -> int:
@@ -97,6 +100,7 @@ class Builder(Walker):
         self.used_names: set[str] = set()
         self.next_suffix: dict[str, int] = {}
         self.cur: int | None = None
+        self.owners: dict[tuple, int] = {}  # (statement, path) -> the node that owns its weights
 
     # ---- decisions ----------------------------------------------------------------------------
     def decide(self, path: str, span: Span | None) -> Any:
@@ -218,10 +222,50 @@ class Builder(Walker):
             self.used_names.discard(name)  # identity, dropout(0): nothing to build
             return
         trainable, frozen = op.n_params(args, in_shape)
-        self.cur = self.add(name=name, kind="op", op=stmt.op, args=args, inputs=(self.cur,),
-                            in_shapes=(in_shape,), shape=tuple(out), trainable=trainable,
-                            non_trainable=frozen, macs=op.macs(args, in_shape),
-                            path=join(scope.path, seg), span=stmt.span)
+        path = join(scope.path, seg)
+        owner = self.shared_owner((id(stmt), path), stmt.op, args, in_shape, stmt.span)
+        if owner is not None:
+            trainable = frozen = 0
+        nid = self.add(name=name, kind="op", op=stmt.op, args=args, inputs=(self.cur,),
+                       in_shapes=(in_shape,), shape=tuple(out), trainable=trainable,
+                       non_trainable=frozen, macs=op.macs(args, in_shape),
+                       path=path, span=stmt.span, shares=owner)
+        if owner is None:
+            self.owners[(id(stmt), path)] = nid
+        self.cur = nid
+
+    def shared_owner(self, key: tuple, op: str, args: dict, in_shape: Shape,
+                     span: Span | None) -> int | None:
+        """While sharing: the node whose weights a new layer applies (same op, arguments and
+        input shape, or an error)."""
+        if not self.sharing:
+            return None
+        owner = self.owners.get(key)
+        if owner is None:
+            raise ArchTypeError(f"{op}(): this layer shares weights, but the statement built "
+                                "no layer the first time", span,
+                                "a shared repeat's copies and a reuse must build the same "
+                                "layers as the first")
+        first = self.graph.nodes[owner]
+        while first.shares is not None:
+            owner, first = first.shares, self.graph.nodes[first.shares]
+        if first.in_shapes[0] != in_shape:
+            from .states import SHARED_HINT, shared_mismatch
+
+            raise ArchShapeError(shared_mismatch(f"{op}()", in_shape, first.in_shapes[0]),
+                                 span, SHARED_HINT)
+        if first.args != args:
+            raise ArchTypeError(f"{op}(): its arguments differ from those of the layer whose "
+                                "weights it shares", span,
+                                "a shared layer is one layer: the same arguments at every use")
+        return owner
+
+    def t_check_shared(self, first: Any, what: str, span: Span | None) -> None:
+        if self.shape(first) != self.shape():
+            from .states import SHARED_HINT, shared_mismatch
+
+            raise ArchShapeError(shared_mismatch(what, self.shape(), self.shape(first)), span,
+                                 SHARED_HINT)
 
     def t_merge(self, op, xs, name, path, span, op_span=None, stmt=None) -> int:
         return self.merge(op, list(xs), name, path, span)
@@ -249,10 +293,17 @@ class Builder(Walker):
             _specs, (trainable, frozen), macs = projection(in_shape, target, name)
         except ShapeError as e:
             raise self.shape_error(e, span, "projection") from None
-        return self.add(name=self.unique(name), kind="projection", op="projection",
-                        args={"target": tuple(target)}, inputs=(src,), in_shapes=(in_shape,),
-                        shape=tuple(target), trainable=trainable, non_trainable=frozen,
-                        macs=macs, path=path, span=span)
+        key = ("projection", path)
+        owner = self.shared_owner(key, "projection", {"target": tuple(target)}, in_shape, span)
+        if owner is not None:
+            trainable = frozen = 0
+        nid = self.add(name=self.unique(name), kind="projection", op="projection",
+                       args={"target": tuple(target)}, inputs=(src,), in_shapes=(in_shape,),
+                       shape=tuple(target), trainable=trainable, non_trainable=frozen,
+                       macs=macs, path=path, span=span, shares=owner)
+        if owner is None:
+            self.owners[key] = nid
+        return nid
 
     # ---- entry --------------------------------------------------------------------------------
     def run(self) -> Graph:

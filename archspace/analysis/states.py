@@ -795,7 +795,15 @@ class SpaceWalker(Walker):
         else:
             out, t, f, m = self.apply_op(op, stmt, pos, kws, st.cur)
         st.cur = out
+        if self.sharing:  # the weights of an earlier layer: counted there
+            t = f = 0
         st.add(t, f, m)
+
+    def t_check_shared(self, first: Any, what: str, span: Span | None) -> None:
+        if not self.trace and first != self._st().cur:
+            cur = self._st().cur
+            raise Fail("shape", shared_mismatch(what, cur, first), span, (cur, first),
+                       SHARED_HINT)
 
     def t_merge(self, op: Any, xs: list[Any], name: str, path: str, span: Span | None,
                 op_span: Span | None = None, stmt: Any = None) -> Any:
@@ -942,7 +950,7 @@ class SpaceWalker(Walker):
         except ShapeError as e:
             raise Fail("shape", f"projection of {fmt(src)} onto {fmt(target)}: {e}", span,
                        (src, target)) from None
-        st.add(trainable, frozen, macs)
+        st.add(0 if self.sharing else trainable, 0 if self.sharing else frozen, macs)
         return tuple(target)
 
     def probe(self, st: State, op: Any, stmt: CallStmt, seg: str, scope: Scope,
@@ -1003,3 +1011,9 @@ def _reps(d: Decision) -> tuple[tuple, tuple]:
     return tuple(values), (d.size or 1,) + (0,) * (len(values) - 1)
 
 
+SHARED_HINT = "layers that share weights need inputs of the same shape at every use"
+
+
+def shared_mismatch(what: str, shape: Any, first: Any) -> str:
+    return (f"{what}: its input is {fmt(shape)}, but the layers it shares were built on "
+            f"{fmt(first)}")

@@ -48,18 +48,26 @@ def build_model(graph: Graph, name: str | None = None) -> Any:
 
     One input: the model takes a tensor; several (towers): a list in declaration order, each
     Input named after its input, so a dict keyed by input name works too. One output: a tensor;
-    several (`output NAME` statements): a dict keyed by output name."""
+    several (`output NAME` statements): a dict keyed by output name. A node that shares
+    weights (`shared` repeat, `reuse`) calls the layer objects of the node it shares them with,
+    so Keras counts them once."""
     keras = import_keras()
     layers = keras.layers
     tensors: dict[int, Any] = {}
+    built: dict[int, list[Any]] = {}  # node id -> its layer objects
     for node in graph.nodes:
         if node.kind == "input":
             tensors[node.id] = keras.Input(shape=node.shape, name=node.name)
             continue
         x = ([tensors[i] for i in node.inputs] if node.kind == "merge"
              else tensors[node.inputs[0]])
-        for spec in node_layers(node):
-            x = getattr(layers, spec.cls)(name=spec.name, **spec.kwargs)(x)
+        if node.shares is not None:
+            objs = built[node.shares]
+        else:
+            objs = built[node.id] = [getattr(layers, spec.cls)(name=spec.name, **spec.kwargs)
+                                     for spec in node_layers(node)]
+        for layer in objs:
+            x = layer(x)
         tensors[node.id] = x
     inputs = [tensors[i] for i in graph.inputs.values()]
     outputs = {name: tensors[i] for name, i in graph.outputs.items()}

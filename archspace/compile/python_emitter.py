@@ -98,6 +98,8 @@ def emit_python(space: Space, config: Mapping[str, Any] | None = None) -> str:
     names = _Names()
     var: dict[int, str] = {}
     body: list[str] = []
+    shared = {n.shares for n in graph.nodes if n.shares is not None}
+    objs: dict[int, list[str]] = {}  # a node whose layers are called again: their variables
     for node in graph.nodes:
         if node.kind == "input":
             v = var[node.id] = names(node.name)
@@ -105,9 +107,22 @@ def emit_python(space: Space, config: Mapping[str, Any] | None = None) -> str:
             continue
         x = ("[" + ", ".join(var[i] for i in node.inputs) + "]" if node.kind == "merge"
              else var[node.inputs[0]])
+        if node.shares is not None:  # the same layer objects: one set of weights
+            for obj in objs[node.shares]:
+                v = names(node.name)
+                body.append(f"{v} = {obj}({x})")
+                x = v
+            var[node.id] = x
+            continue
         for spec in node_layers(node):
             v = names(spec.name)
-            body.append(f"{v} = {_call(spec.cls, spec.kwargs, spec.name)}({x})")
+            if node.id in shared:
+                obj = names(spec.name + "_layer")
+                objs.setdefault(node.id, []).append(obj)
+                body.append(f"{obj} = {_call(spec.cls, spec.kwargs, spec.name)}")
+                body.append(f"{v} = {obj}({x})")
+            else:
+                body.append(f"{v} = {_call(spec.cls, spec.kwargs, spec.name)}({x})")
             x = v
         var[node.id] = x
     ins = [var[i] for i in graph.inputs.values()]
@@ -165,6 +180,12 @@ def _check_source(source: str) -> None:
     """The emitted script is data and Keras calls only: no other import, no call of anything
     but keras / layers / the model, no name it did not define. A failure is a bug here."""
     tree = ast.parse(source)
+    # a layer object kept to be called again (shared weights): `x_layer = layers.Dense(..)`
+    layer_objects = {t.id for n in ast.walk(tree) if isinstance(n, ast.Assign)
+                     and isinstance(n.value, ast.Call) and isinstance(n.value.func, ast.Attribute)
+                     and isinstance(n.value.func.value, ast.Name)
+                     and n.value.func.value.id == "layers" for t in n.targets
+                     if isinstance(t, ast.Name)}
     for node in ast.walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             names = [a.name for a in node.names]
@@ -179,7 +200,8 @@ def _check_source(source: str) -> None:
             if isinstance(f, ast.Name) and f.id not in _ROOTS | {"build_model"} and \
                     not isinstance(node.func, ast.Name):
                 raise AssertionError(f"emitted code calls {ast.unparse(node.func)}")
-            if isinstance(node.func, ast.Name) and not _is_var(node.func.id):
+            if isinstance(node.func, ast.Name) and not _is_var(node.func.id) and \
+                    node.func.id not in layer_objects:
                 raise AssertionError(f"emitted code calls {node.func.id}")
         elif isinstance(node, (ast.Lambda, ast.JoinedStr, ast.Subscript, ast.Global,
                                ast.Nonlocal, ast.With, ast.AsyncFunctionDef, ast.ClassDef)):

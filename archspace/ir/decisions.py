@@ -370,15 +370,14 @@ class Explorer(Walker):
                                 "choice()", p.span)
         return tuple(p.fields.get("values") or ())
 
-    def check_positions(self, at_path: str, positions: list[str], stmt: Any) -> None:
+    def check_positions(self, at_path: str, positions: list[str], stmt: Any,
+                        elsewhere: dict[str, str] | None = None) -> None:
         d = self.pending.get(at_path)
         if d is None:
             return
         for v in d.fields.get("values") or ():
             if v not in positions:
-                raise ArchNameError(f"towers merge position '@{v}' is not marked in the body",
-                                    getattr(stmt.at, "span", None) or stmt.span,
-                                    "positions: " + ", ".join("@" + p for p in positions))
+                raise self.position_error(v, positions, elsewhere or {}, stmt)
         d.fields["source"] = "towers"
 
     # ---- statements -------------------------------------------------------------------------

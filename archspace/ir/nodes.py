@@ -12,7 +12,8 @@ from .params import Param
 
 #: words that start a statement: a block named so could not be called
 STATEMENT_KEYWORDS = frozenset({"optional", "repeat", "choice", "parallel", "skip", "merge",
-                                "towers", "from", "output", "let", "param", "shared"})
+                                "towers", "from", "output", "let", "param", "shared",
+                                "reuse"})
 
 
 class NameRef(Node):
@@ -68,6 +69,8 @@ class RepeatStmt(Node):
     hi: Expr
     default: Expr | None = None
     body: tuple["Stmt", ...]
+    #: `repeat .. shared { }`: every copy applies the layers of the first (one set of weights)
+    shared: bool = False
 
 
 class Branch(Node):
@@ -146,9 +149,17 @@ class OutputStmt(Node):
     name: str
 
 
+class ReuseStmt(Node):
+    """`reuse conv1`: apply the layers of the statement labelled `conv1` again, with the same
+    weights (one set, counted once), to the current tensor."""
+
+    kind: Literal["reuse"] = "reuse"
+    ref: NameRef
+
+
 Stmt = Annotated[
     Union[CallStmt, LetStmt, ParamDecl, OptionalStmt, RepeatStmt, ChoiceStmt, ParallelStmt,
-          SkipStmt, MergeStmt, TowersStmt, PositionStmt, FromStmt, OutputStmt],
+          SkipStmt, MergeStmt, TowersStmt, PositionStmt, FromStmt, OutputStmt, ReuseStmt],
     Field(discriminator="kind"),
 ]
 

@@ -54,6 +54,9 @@ class Walker:
         self.pos = 0                     # statements entered and left, in walk order
         self.called_blocks: set[str] = set()  # user blocks the walk entered
         self._slots: dict[tuple, list] = {}   # see slots_of
+        self.sharing = 0                 # > 0: layers built now reuse earlier ones' weights
+        self._reusable: dict[str, tuple] = {}  # label -> (statement, seg, scope): `reuse`
+        self._reused_label: NameRef | None = None
 
     #: the builder evaluates a `let` or block argument once; the explorer re-evaluates at each
     #: use so that a parameter's activity is the union of the places it is really used
@@ -404,13 +407,17 @@ class Walker:
     def t_output(self, name: str) -> None:
         pass
 
+    def t_check_shared(self, first: Any, what: str, span: Span | None) -> None:
+        """Layers about to be applied again (`what`): the current tensor must have the shape
+        of `first`, the tensor they were built on."""
+
     def t_position(self, label: str) -> None:
         """A towers merge point is marked here."""
 
     def region(self, kind: str, stmt: Any = None, label: str | None = None) -> Any:
         """A context around the part of the walk that one construct owns (`block`,
         `optional`, `repeat`, `choice` and each of its `branch`es, `parallel`, `skip`,
-        `towers`): the diagram domain draws it; the others need nothing."""
+        `towers`, `reuse`): the diagram domain draws it; the others need nothing."""
         return _NO_REGION
 
     def render(self, ref: NameRef, scope: Scope) -> str:
@@ -439,7 +446,7 @@ class Walker:
         return v
 
     def save_tap(self, label: NameRef | None, scope: Scope) -> None:
-        if label is not None:
+        if label is not None and label is not self._reused_label:
             self.t_store(label.name, self.render(label, scope))
 
     def read_tap(self, ref: NameRef, scope: Scope, span: Span | None) -> Any:
@@ -476,6 +483,8 @@ class Walker:
 
     def on_call(self, stmt: CallStmt, seg: str, scope: Scope) -> None:
         where = join(scope.path, seg)
+        if stmt.label is not None and stmt.label is not self._reused_label:
+            self.note_reusable(stmt, seg, scope)
         if stmt.op in self.blocks:
             body = self.block_scope(stmt, seg, scope)
             token = f"\0input@{self.pos}"
@@ -562,7 +571,9 @@ class Walker:
             cond = scope.cond
             if k >= lo:  # copy k exists when the count is above k
                 cond = cond + (Cond(path=path, values=tuple(range(k + 1, hi + 1))),)
-            self.walk_body(stmt.body, self.copy_scope(stmt, seg, scope, k, cond, lo, hi, path))
+            with self.shared_copy(stmt, k, path):
+                self.walk_body(stmt.body, self.copy_scope(stmt, seg, scope, k, cond, lo, hi,
+                                                          path))
 
         with self.region("repeat", stmt):
             self.copies(path, lo, hi, fixed, copy, stmt.span)
@@ -579,7 +590,8 @@ class Walker:
         shared_cond = scope.cond
         if lo == 0 and hi > 0 and lo != hi:
             shared_cond = shared_cond + (Cond(path=path, values=tuple(range(1, hi + 1))),)
-        return scope.child(path=join(scope.path, f"{seg}[{k}]"), env=env, cond=cond,
+        return scope.child(path=join(scope.path, seg if stmt.shared else f"{seg}[{k}]"),
+                           env=env, cond=cond,
                            shared_path=path, shared_cond=shared_cond)
 
     def switch_binding(self, stmt: Any, scope: Scope) -> ParamBinding | None:
@@ -762,32 +774,31 @@ class Walker:
         if len(stmt.inputs) < 2:
             raise ArchTypeError("towers needs at least two inputs", stmt.span)
         segs = segments(stmt.body, scope.env)
-        positions = list(dict.fromkeys(s.label for s in stmt.body if isinstance(s, PositionStmt)))
+        cuts, elsewhere = self.towers_positions(stmt, scope)
+        named = _position_names(stmt.at, scope)
+        positions = [p for p in cuts if p in named] if named else list(cuts)
 
         def read_at() -> Any:
             at = self.evaluate(stmt.at, scope, at_path)
-            self.check_positions(at_path, positions, stmt)
-            if at is not UNKNOWN and at not in positions:
-                raise ArchNameError(f"towers merge position '@{at}' is not marked in the body",
-                                    getattr(stmt.at, "span", None) or stmt.span,
-                                    "positions: " + ", ".join("@" + p for p in positions))
+            self.check_positions(at_path, list(cuts), stmt, elsewhere)
+            if at is not UNKNOWN and at not in cuts:
+                raise self.position_error(at, list(cuts), elsewhere, stmt)
             return at
 
         def arm(label: str) -> Callable[[], None]:
-            cut = next(i for i, s in enumerate(stmt.body)
-                       if isinstance(s, PositionStmt) and s.label == label)
+            cut = cuts[label]
 
             def run() -> None:
                 self.step(lambda: self.t_push(("towers", label, self.evaluate(
                     stmt.merge, scope, join(path, "merge")))), path, stmt.span)
-                envs: list[dict] = []
+                envs: list[tuple[dict, dict]] = []
 
                 def tower(name: str) -> None:
                     t = scope.child(env=dict(scope.env),
                                     layer_prefix=join_layer(scope.layer_prefix, name))
-                    for s, sg in zip(stmt.body[:cut], segs[:cut]):
-                        self.walk_stmt(s, sg, t)
-                    envs.append(t.env)
+                    inner: dict[int, dict] = {}
+                    self.walk_before_cut(stmt.body, segs, t, cut, inner)
+                    envs.append((t.env, inner))
 
                 def close(ends: list[Any]) -> None:
                     _kind, _at, op = self.t_pop()
@@ -797,16 +808,200 @@ class Walker:
                                             stmt))
 
                 self.towers_run(stmt.inputs, tower, close, path, stmt.span)
-                scope.env.update(envs[-1])  # names bound before the merge stay visible
-                for s, sg in zip(stmt.body[cut:], segs[cut:]):
-                    self.walk_stmt(s, sg, scope)
+                # names bound before the merge stay visible (the last tower's)
+                scope.env.update(envs[-1][0])
+                self.walk_after_cut(stmt.body, segs, scope, cut, envs[-1][1])
             return run
 
         with self.region("towers", stmt):
             self.branches(read_at, [(p, arm(p)) for p in positions], path, stmt.span,
                           conditional=False)
 
-    def check_positions(self, at_path: str, positions: list[str], stmt: TowersStmt) -> None:
+    # ---- towers merge positions ---------------------------------------------------------------
+    # A position is a statement boundary of the towers body's main path: the body itself and,
+    # inside a `repeat` there, the copies every configuration builds (k < lo). It is named by
+    # an `@name` marker or by the label of the statement it follows (`as fire[2 * k + 3]` in
+    # copy 0 names `@fire3`). Its *cut* says where the per-input part ends: `(n,)` = before
+    # statement n; `(i, k, *cut)` = inside copy k of the repeat at statement i, at `cut`.
+    def towers_positions(self, stmt: TowersStmt, scope: Scope
+                         ) -> tuple[dict[str, tuple], dict[str, str]]:
+        """The merge positions of a towers body (name -> cut, in body order), and the labels
+        that cannot be one (name -> why: a copy some configurations do not build)."""
+        found: dict[str, list] = {}  # name -> the cut of each boundary it names (or why not)
+        ints = {k: v for k, v in scope.env.items() if isinstance(v, int)}
+
+        def scan(body: tuple, env: dict, at: tuple, why: str) -> None:
+            for i, s in enumerate(body):
+                if isinstance(s, PositionStmt):
+                    name, n = s.label, i
+                else:
+                    label = getattr(s.body[0] if isinstance(s, OptionalStmt) and s.wraps
+                                    else s, "label", None)
+                    name = render_ref(label, env) if isinstance(label, NameRef) and (
+                        label.index is None or _static_index(label.index, env) is not None) \
+                        else None
+                    n = i + 1
+                if name is not None:
+                    found.setdefault(name, []).append(why or at + (n,))
+                if isinstance(s, RepeatStmt):
+                    lo, hi = _static_index(s.lo, env), _static_index(s.hi, env)
+                    if lo is None or hi is None:
+                        continue
+                    for k in range(min(hi, MAX_REPEAT)):
+                        sub = dict(env, **({s.index: k} if s.index else {}))
+                        scan(s.body, sub, at + (i, k), why or (
+                            "" if k < lo else f"it is in copy {k} of repeat "
+                            f"'{s.name or 'repeat'}', which only a count above {k} builds"))
+
+        scan(stmt.body, ints, (), "")
+        cuts: dict[str, tuple] = {}
+        elsewhere: dict[str, str] = {}
+        for name, where in found.items():
+            where = list(dict.fromkeys(where))  # `conv(..) as a` then `@a`: one boundary
+            if len(where) > 1:
+                elsewhere[name] = f"it names {len(where)} statement boundaries"
+            elif isinstance(where[0], str):
+                elsewhere[name] = where[0]
+            else:
+                cuts[name] = where[0]
+        return cuts, elsewhere
+
+    def position_error(self, name: Any, cuts: list[str], elsewhere: dict[str, str],
+                       stmt: TowersStmt) -> ArchError:
+        span = getattr(stmt.at, "span", None) or stmt.span
+        at = stmt.at.param.values if isinstance(stmt.at, E.ParamExpr) and \
+            hasattr(stmt.at.param, "values") else (stmt.at,)
+        span = next((v.span for v in at if isinstance(v, E.Position) and v.label == name
+                     and v.span is not None), span)
+        if name in elsewhere:
+            return ArchNameError(f"towers merge position '@{name}' cannot be a merge point: "
+                                 f"{elsewhere[name]}", span,
+                                 "positions: " + ", ".join("@" + p for p in cuts))
+        return ArchNameError(f"towers merge position '@{name}' is not marked in the body", span,
+                             "positions: " + ", ".join("@" + p for p in cuts))
+
+    def walk_before_cut(self, body: tuple, segs: list[str], scope: Scope, cut: tuple,
+                        inner: dict[int, dict], depth: int = 0) -> None:
+        """Walk a towers body up to a cut (once per input); `inner` keeps the environment of
+        each repeat copy the cut is in, for the rest of that copy after the merge."""
+        n = cut[0]
+        for s, sg in zip(body[:n], segs[:n]):
+            self.walk_stmt(s, sg, scope)
+        if len(cut) == 1:
+            return
+        rep, seg, k = body[n], segs[n], cut[1]
+        self.pos += 1
+        with self.region("repeat", rep):
+            path, lo, hi, fixed = self.enter_cut_repeat(rep, seg, scope)
+            for j in range(k):  # copies below `lo`: built in every configuration
+                self.walk_body(rep.body, self.copy_scope(rep, seg, scope, j, scope.cond, lo, hi,
+                                                         path))
+            cs = self.copy_scope(rep, seg, scope, k, scope.cond, lo, hi, path)
+            self.walk_before_cut(rep.body, segments(rep.body, cs.env), cs, cut[2:], inner,
+                                 depth + 1)
+            inner[depth] = cs.env
+
+    def walk_after_cut(self, body: tuple, segs: list[str], scope: Scope, cut: tuple,
+                       inner: dict[int, dict], depth: int = 0) -> None:
+        """The rest of a towers body after the merge (once): what `walk_before_cut` left."""
+        n = cut[0]
+        if len(cut) > 1:
+            rep, seg, k = body[n], segs[n], cut[1]
+            with self.region("repeat", rep):
+                path, lo, hi, fixed = self.enter_cut_repeat(rep, seg, scope)
+                cs = self.copy_scope(rep, seg, scope, k, scope.cond, lo, hi, path)
+                cs.env.update(inner[depth])
+                self.walk_after_cut(rep.body, segments(rep.body, cs.env), cs, cut[2:], inner,
+                                    depth + 1)
+
+                def copy(j: int) -> None:
+                    if j > k:
+                        cond = scope.cond
+                        if j >= lo:
+                            cond = cond + (Cond(path=path, values=tuple(range(j + 1, hi + 1))),)
+                        self.walk_body(rep.body, self.copy_scope(rep, seg, scope, j, cond, lo,
+                                                                 hi, path))
+
+                self.copies(path, lo, hi, fixed, copy, rep.span)
+            self.pos += 1
+            n += 1
+        for s, sg in zip(body[n:], segs[n:]):
+            self.walk_stmt(s, sg, scope)
+
+    def enter_cut_repeat(self, rep: RepeatStmt, seg: str, scope: Scope
+                         ) -> tuple[str, int, int, int | None]:
+        """A repeat that a towers cut splits: its count decision and name, as `on_repeat`."""
+        path = join(scope.path, seg)
+        lo, hi, default = self.repeat_bounds(rep, scope)
+        fixed = lo if lo == hi else None
+        if fixed is None:
+            self.register(path, dict(kind="int", lo=lo, hi=hi, step=1, default=default,
+                                     source="repeat"), scope.cond, rep.span)
+        self.bind_repeat(rep, scope, path, fixed)
+        return path, lo, hi, fixed
+
+    # ---- weight sharing -------------------------------------------------------------------------
+    # A `shared` repeat's copies after the first, and a `reuse NAME`, walk statements again with
+    # `sharing` on: each layer they build applies the weights of the layer the same statement
+    # (at the same decision path) built first. Decisions are the first copy's (a shared repeat's
+    # copies have one path, `seg`, not `seg[k]`), so the layers can only differ through the
+    # tensor that enters them: that input must have the first one's shape.
+    @contextmanager
+    def shared_copy(self, stmt: RepeatStmt, k: int, path: str):
+        if not stmt.shared:
+            yield
+            return
+        if stmt.index is not None:
+            raise ArchTypeError("a shared repeat has no index: its copies are one set of layers",
+                                stmt.span, f"write `repeat {stmt.name or 'NAME'} in ... shared`")
+        token = f"\0shared@{path}"
+        if k == 0:
+            self.step(lambda: self.t_store(token, token), path, stmt.span, pure=True)
+            yield
+            return
+        self.step(lambda: self.t_check_shared(
+            self.t_fetch(token, token, None, Scope(), stmt.span),
+            f"copy {k} of shared repeat '{stmt.name or 'repeat'}'", stmt.span), path, stmt.span)
+        self.sharing += 1
+        try:
+            yield
+        finally:
+            self.sharing -= 1
+
+    def note_reusable(self, stmt: CallStmt, seg: str, scope: Scope) -> None:
+        """A labelled call can be applied again by `reuse`: remember it and its input."""
+        name = render_ref(stmt.label, scope.env)
+        self._reusable[name] = (stmt, seg, scope)
+        token = f"\0reuse@{name}"
+        self.step(lambda: self.t_store(token, token), join(scope.path, seg), stmt.span,
+                  pure=True)
+
+    def on_reuse(self, stmt: Any, seg: str, scope: Scope) -> None:
+        name = render_ref(stmt.ref, scope.env)
+        hit = self._reusable.get(name)
+        if hit is None:
+            from ..blocks.base import suggest
+
+            raise ArchNameError(f"reuse: no labelled call '{name}' before this", stmt.span,
+                                suggest(name, list(self._reusable)).strip(" ()") or
+                                f"label an op or block call earlier: conv(..) as {name}")
+        target, tseg, tscope = hit
+        token = f"\0reuse@{name}"
+        self.step(lambda: self.t_check_shared(self.t_fetch(token, token, None, Scope(),
+                                                           stmt.span),
+                                              f"reuse {name}", stmt.span),
+                  join(scope.path, seg), stmt.span)
+        saved, self._reused_label = self._reused_label, target.label
+        self.sharing += 1
+        try:
+            with self.using(scope.cond), self.region("reuse", stmt):
+                self.on_call(target, tseg, tscope)
+        finally:
+            self.sharing -= 1
+            self._reused_label = saved
+
+    def check_positions(self, at_path: str, positions: list[str], stmt: TowersStmt,
+                        elsewhere: dict[str, str] | None = None) -> None:
         """The declaration domain checks that every value of the merge point is marked."""
 
     def on_position(self, stmt: PositionStmt, seg: str, scope: Scope) -> None:
@@ -857,6 +1052,21 @@ def check_switch(stmt: ChoiceStmt, labels: list[str], values: tuple) -> None:
             stmt.span, (f"missing: {', '.join(missing)}" if missing else "") +
             ("; " if missing and extra else "") + (f"not a value: {', '.join(extra)}"
                                                   if extra else ""))
+
+
+def _position_names(at: Any, scope: Scope) -> set[str]:
+    """The positions a towers `at` expression can name (`choice(@a, @b)`, `@a`, a parameter
+    declared as one of those); empty when it cannot be told statically."""
+    from .params import ChoiceParam
+
+    if isinstance(at, E.Position):
+        return {at.label}
+    if isinstance(at, E.Name) and isinstance(scope.env.get(at.name), ParamBinding):
+        at = E.ParamExpr(param=scope.env[at.name].decl.param)
+    if isinstance(at, E.ParamExpr) and isinstance(at.param, ChoiceParam):
+        names = {v.label for v in at.param.values if isinstance(v, E.Position)}
+        return names if len(names) == len(at.param.values) else set()
+    return set()
 
 
 def _label_of(value: Any) -> str:

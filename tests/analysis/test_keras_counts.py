@@ -92,6 +92,8 @@ class KerasCounter:
             t, f, shape = self.layer(spec, shape)
             trainable, frozen = trainable + t, frozen + f
         assert tuple(shape[1:]) == tuple(node.shape), (node.name, shape, node.shape)
+        if node.shares is not None:  # an earlier node's layers applied again: counted there
+            return (0, 0)
         return trainable, frozen
 
 

@@ -168,7 +168,7 @@ def test_two_input_variants():
     assert g1 > 0
     at_g2 = archspace.build_graph(sem, {"towers/at": "group2"})
     assert {"image.conv1", "depth.conv1"} <= {n.name for n in at_g2.nodes}
-    assert cardinality(sem).architectures == 3 * cardinality(se1).architectures
+    assert cardinality(sem).architectures == 5 * cardinality(se1).architectures  # 5 positions
 
 
 def test_mlp_auto():
@@ -289,16 +289,20 @@ def test_ssd_heads_and_anchor_layout():
 
 
 @pytest.mark.parametrize("rep", ["b3_3", "b4_3", "b5_3", "b6_3"])
-def test_ssd_replicas_add_one_block_each(rep):
+def test_ssd_replicas_share_the_block_weights(rep):
+    """The seed: "all model sizes are the same as the original one": a replica applies the
+    block's layers again (shared weights), so only the MACs grow."""
     s = load("mobilenetv2_ssd_auto")
     base = archspace.build_graph(s)
-    two = archspace.build_graph(s, {rep: 2})
     block = {"b3_3": "block_5", "b4_3": "block_8", "b5_3": "block_12", "b6_3": "block_15"}[rep]
-    one_block = sum(n.params for n in base.nodes if n.name.startswith(block + "."))
-    assert one_block > 0
-    assert two.params - base.params == one_block
-    assert _backbone(two) - _backbone(base) == one_block
-    assert two.node(two.outputs["boxes"]).shape == base.node(base.outputs["boxes"]).shape
+    one_block = sum(n.macs for n in base.nodes if n.name.startswith(block + "."))
+    for r in (2, 3):
+        more = archspace.build_graph(s, {rep: r})
+        assert more.params == base.params == 3_193_116
+        assert more.macs - base.macs == (r - 1) * one_block > 0
+        copies = [n for n in more.nodes if n.shares is not None]
+        assert copies and all(n.params == 0 for n in copies)
+        assert more.node(more.outputs["boxes"]).shape == base.node(base.outputs["boxes"]).shape
 
 
 # ---- U-Net and UNet-Auto ----------------------------------------------------------------------
