@@ -36,6 +36,9 @@ def faces(
     """Detect faces with MediaPipe; write the photo, a landmark depth map and the 468 landmarks
     per face as an .npz ready for `archspace search SPACE --data`. Files without a face,
     unreadable files and non-images are skipped and reported."""
+    from .extras import require
+
+    require("features", "features faces")
     from ..features.faces import extract_faces, report_path_for
 
     with _Progress() as bar:

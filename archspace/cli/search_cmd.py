@@ -41,7 +41,10 @@ def search_(
     constraints, duplicates); write runs/NAME with the leaderboard, the best model, the Pareto
     front and a report. Run the same command again to resume."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from .extras import require
     from .numbers import number_option
+
+    require("search", "search")
 
     max_params = number_option(max_params, "--max-params")  # type: ignore[assignment]
     growth_b = number_option(max_memory_growth or "0", "--max-memory-growth")
@@ -101,7 +104,9 @@ def train_(
     search is tied to its space: another space, or an edited one, is refused unless --force."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from ..errors import ArchError
+    from .extras import require
 
+    require("search", "train")  # its data loaders and training loop are the search's
     if not out.endswith(".keras"):
         raise ArchError(f"--out {out}: a Keras model file ends in .keras")
     space = load(file, input, classes)
