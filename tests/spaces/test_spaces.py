@@ -294,7 +294,8 @@ def test_ssd_replicas_add_one_block_each(rep):
     base = archspace.build_graph(s)
     two = archspace.build_graph(s, {rep: 2})
     block = {"b3_3": "block_5", "b4_3": "block_8", "b5_3": "block_12", "b6_3": "block_15"}[rep]
-    one_block = sum(n.params for n in base.nodes if n.name.startswith(block + "."))
+    # layers of copy 0 of the replica carry its index, as its decision paths do ("b3_3[0]/...")
+    one_block = sum(n.params for n in base.nodes if n.name.startswith(f"{rep}_0.{block}."))
     assert one_block > 0
     assert two.params - base.params == one_block
     assert _backbone(two) - _backbone(base) == one_block
@@ -339,8 +340,25 @@ def test_unet_auto_depth_and_length():
     five = {p: "down" for p in nexts}
     g = archspace.build_graph(s, {**five, "depth": 8})
     by = {n.name: n.shape for n in g.nodes}
-    assert by["down5.conv_2"] == (16, 16, 128) and by["bottom.conv_2"] == (8, 8, 256)
+    assert by["down5.conv_1.conv"] == (16, 16, 128) and by["bottom.conv_1.conv"] == (8, 8, 256)
     assert g.node(g.outputs["classes"]).shape == (256, 256, 3)
     one = archspace.build_graph(s, {"next": "bottom", "depth": 8})
     assert {n.name for n in one.nodes if n.op == "deconv"} == {"up1.upconv"}
     assert list(archspace.decisions(s).get("depth").domain_values()) == [8, 16, 32, 64]
+
+
+# ---- layer names ------------------------------------------------------------------------------
+@pytest.mark.parametrize("path", SPACE_FILES, ids=lambda p: p.stem)
+def test_layer_names_carry_the_repeat_copy_of_their_decision_path(path):
+    """A layer made in copy k of repeat R (decision path `.../R[k]/...`) is named `R_k.`...,
+    the copies in the order of the path, so a Keras summary reads against the decision
+    paths (and no two copies differ only by a `_2` suffix)."""
+    s = archspace.parse_file(path)
+    for seed in (0, 1):
+        g = archspace.build_graph(s, archspace.sample_config(s, seed=seed))
+        for node in g.nodes:
+            copies = [f"{name}_{k}" for name, k in re.findall(r"([^/\[\]]+)\[(\d+)\]",
+                                                              node.path or "")]
+            parts = node.name.split(".")
+            at = [parts.index(c) for c in copies if c in parts]
+            assert len(at) == len(copies) and at == sorted(at), (node.path, node.name)
