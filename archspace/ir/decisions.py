@@ -291,7 +291,8 @@ class Explorer(Walker):
             for x in param.values:
                 v = self.static(x, scope, "a choice() value", span)
                 if isinstance(v, (list, tuple)):
-                    raise ArchTypeError("choice() values must be single values", x.span or span)
+                    raise ArchTypeError("choice() values must be single values", x.span or span,
+                                        _single_values_hint(param.values))
                 if v in values and type(v) is type(values[values.index(v)]):
                     raise ArchTypeError(f"choice() lists {_fmt(v)} twice", x.span or span)
                 values.append(v)
@@ -577,3 +578,16 @@ def remember(space: Space, result: DecisionList) -> DecisionList:
         _CACHE.clear()
     _CACHE[id(space)] = (space, result)
     return result
+
+
+def _single_values_hint(values: Any) -> str:
+    """`choice(3x3, 5x5)`: a kernel size is one number (3 means 3x3), so say `choice(3, 5)`."""
+    from . import expr as E
+
+    dims = [x.values for x in values if isinstance(x, E.Dims)]
+    if dims and all(len(set(d)) == 1 for d in dims) and len(dims) == len(values):
+        return (f"a kernel size is one number for a square kernel: write "
+                f"choice({', '.join(str(d[0]) for d in dims)})")
+    return ("choice() lists numbers, names or strings; a kernel size is one number for a "
+            "square kernel (choice(3, 5)); for other shapes use a `choice NAME { ... }` of "
+            "branches")

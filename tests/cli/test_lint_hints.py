@@ -54,3 +54,18 @@ def test_a_skip_gets_a_skip_fix_with_its_name(tmp_path, capsys):
                      capsys)
     assert "`skip bypass project { ... }`" in f["hint"]
     assert "`skip bypass merge concat { ... }`" in f["hint"]
+
+
+def test_kernel_sizes_written_as_shapes_in_a_choice(tmp_path, capsys):
+    """docs/language.md: `choice()` values are single values; `choice(3x3, 5x5)` says to write
+    `choice(3, 5)`, at the value, with file:line:col and a caret."""
+    p = tmp_path / "k.arch"
+    p.write_text(HEAD + "  conv(16, choice(3x3, 5x5))\n" + TAIL)
+    for cmd in ("show", "lint"):
+        assert main([cmd, str(p)]) == (2 if cmd == "show" else 1)
+        captured = capsys.readouterr()
+        text = captured.err + captured.out
+        assert f"{p}:5:19:" in text and "choice() values must be single values" in text
+        assert "\n      |                   ^^^\n" in text
+        assert "hint: a kernel size is one number for a square kernel: write choice(3, 5)" \
+            in text
