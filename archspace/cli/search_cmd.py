@@ -58,7 +58,7 @@ def search_(
                         objectives=objective or None, constraints=constraint or None,
                         batch_size=batch_size, population=population, overwrite=overwrite,
                         tensorboard=tensorboard, listener=listener,
-                        max_memory_growth_mb=growth)
+                        max_memory_growth_mb=growth, space_file=file)
     finally:
         listener.close()
     if result.restart:
@@ -126,12 +126,18 @@ def train_(
 
 # ---- rendering ------------------------------------------------------------------------------
 class RichListener:
-    """Progress of a search on the terminal: a bar over the trials, the running trial's epoch,
-    one line per finished trial, and a summary at the end."""
+    """Progress of a search on the terminal: a bar over the trials (with the best so far), the
+    running trial's epochs (with its metrics), a line with each trial's choices when it starts
+    and one with its result and the best so far when it ends, and a summary at the end.
+
+    The bars keep their width in a narrow terminal: metrics go in the last column, which is
+    cut with an ellipsis rather than pushing the bars off the line."""
 
     MAX_SKIP_LINES = 12
+    BAR_WIDTH = 20
 
-    def __init__(self):
+    def __init__(self, console_=None):
+        self.console = console_
         self._bar = None
         self._task = None
         self._epoch_task = None
@@ -140,18 +146,29 @@ class RichListener:
         self.skip_lines = 0
         self.skips: dict[str, int] = {}
         self.t0 = time.time()
+        self.objective = None            # the first objective: what "best" means
+        self.best: dict[str, Any] | None = None
+
+    @property
+    def _out(self):
+        return self.console or console.out
 
     # -- the bar --
     def _start(self, total: int, done: int) -> None:
         from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                                    TimeElapsedColumn)
+        from rich.table import Column
 
-        self._bar = Progress(TextColumn("{task.description}"), BarColumn(),
-                             MofNCompleteColumn(), TimeElapsedColumn(),
-                             console=console.out, transient=True)
+        self._bar = Progress(
+            TextColumn("{task.description}", table_column=Column(no_wrap=True)),
+            BarColumn(bar_width=self.BAR_WIDTH), MofNCompleteColumn(), TimeElapsedColumn(),
+            TextColumn("{task.fields[metrics]}",
+                       table_column=Column(no_wrap=True, overflow="ellipsis", ratio=1)),
+            console=self._out, transient=True, expand=True)
         self._bar.start()
-        self._task = self._bar.add_task("trials", total=total, completed=done)
-        self._epoch_task = self._bar.add_task("", total=1, visible=False)
+        self._task = self._bar.add_task("trials", total=total, completed=done,
+                                        metrics=self._best_text())
+        self._epoch_task = self._bar.add_task("", total=1, visible=False, metrics="")
 
     def close(self) -> None:
         if self._bar is not None:
@@ -159,7 +176,13 @@ class RichListener:
             self._bar = None
 
     def _print(self, text: str) -> None:
-        (self._bar.console if self._bar else console.out).print(text)
+        (self._bar.console if self._bar else self._out).print(text)
+
+    def _best_text(self) -> str:
+        if self.best is None or self.objective is None:
+            return ""
+        v = self.best["objectives"].get(self.objective.metric)
+        return f"best: trial {self.best['trial_id']}, {self.objective.metric} {_cell(v)}"
 
     # -- events --
     def search_start(self, info: dict[str, Any]) -> None:
@@ -191,18 +214,22 @@ class RichListener:
             self._print(f"  fraction    {s.fraction:g}{why('fraction')}")
         for note in info.get("notes", []):
             self._print(f"  [yellow]note:[/] {e(note)}")
+        self.objective = s.objectives[0] if s.objectives else None
         self.total, self.done = s.trials, info.get("finished", 0)
         self._start(self.total, self.done)
 
     def trial_start(self, info: dict[str, Any]) -> None:
-        if self._bar is None:
-            return
         from ..search.settings import fmt_number
 
+        choices = ", ".join(f"{k}={_value(v)}" for k, v in (info.get("config") or {}).items())
+        self._print(f"  [cyan]trial {console._escape(str(info['trial_id']))}[/] "
+                    f"({fmt_number(info.get('params') or 0)} params): "
+                    f"{console._escape(console._cut(choices or 'the default configuration'))}")
+        if self._bar is None:
+            return
         self._bar.update(self._epoch_task, visible=True, total=info["epochs"],
-                         completed=info.get("initial_epoch", 0),
-                         description=f"  trial {info['trial_id']} "
-                                     f"({fmt_number(info.get('params') or 0)} params)")
+                         completed=info.get("initial_epoch", 0), metrics="",
+                         description=f"  trial {info['trial_id']}")
 
     def epoch_end(self, trial_id: str, epoch: int, epochs: int, logs: dict[str, float]) -> None:
         if self._bar is None:
@@ -214,21 +241,27 @@ class RichListener:
         shown = " ".join(f"{k} {v:.3f}" for k, v in logs.items() if k in
                          ("loss", "accuracy", "val_loss", "val_accuracy"))
         if trial_id == "train":
-            self._bar.update(self._task, completed=epoch, total=epochs,
-                             description=f"epochs  {shown}")
+            self._bar.update(self._task, completed=epoch, total=epochs, metrics=shown)
             return
-        self._bar.update(self._epoch_task, completed=epoch, total=epochs,
-                         description=f"  trial {trial_id} epoch {epoch}/{epochs} {shown}")
+        self._bar.update(self._epoch_task, completed=epoch, total=epochs, metrics=shown,
+                         description=f"  trial {trial_id} epoch {epoch}/{epochs}")
 
     def trial_end(self, r: dict[str, Any]) -> None:
         from ..search.events import trial_line
 
         ok = r["status"] == "completed"
+        if ok and self.objective is not None:
+            v = r.get("objectives", {}).get(self.objective.metric)
+            b = self.best and self.best["objectives"].get(self.objective.metric)
+            if v is not None and (b is None or self.objective.better(v, b)):
+                self.best = r
         mark = "[green]done[/]" if ok else "[red]fail[/]"
-        self._print(f"  {mark} {console._escape(trial_line(r))}")
+        best = self._best_text()
+        self._print(f"  {mark} {console._escape(trial_line(r))}" +
+                    (f"  [dim]{console._escape(best)}[/]" if best else ""))
         self.done += 1
         if self._bar is not None:
-            self._bar.update(self._task, completed=self.done)
+            self._bar.update(self._task, completed=self.done, metrics=best)
             self._bar.update(self._epoch_task, visible=False)
 
     def skipped(self, r: dict[str, Any]) -> None:
@@ -283,6 +316,10 @@ class RichListener:
         for name, path in res.files.items():
             console.out.print(f"  {name:12s} {e(str(path))}")
         console.out.print(f"  tensorboard  tensorboard --logdir {e(str(res.out))}")
+
+
+def _value(v: Any) -> str:
+    return str(v).lower() if isinstance(v, bool) else str(v)
 
 
 def _cell(v: Any) -> str:
