@@ -14,6 +14,7 @@ from typing import Any, Iterable, Literal, Union
 
 from pydantic import ValidationError
 
+from ..cache import PerObject
 from ..errors import ArchError, ArchNameError, ArchTypeError, ErrorSink
 from ..source import Span
 from .base import Node
@@ -558,14 +559,15 @@ def _simplify(conjs: Iterable[tuple]) -> list[tuple]:
     return out
 
 
-_CACHE: dict[int, tuple[Space, DecisionList]] = {}
+#: the decision lists of the last spaces asked about (bounded: see archspace/cache.py)
+_CACHE: PerObject[DecisionList] = PerObject(64)
 
 
 def decisions_of(space: Space) -> DecisionList:
     """The decision list of a space (cached per space object); raises on a malformed space."""
-    hit = _CACHE.get(id(space))
-    if hit is not None and hit[0] is space:
-        return hit[1]
+    hit = _CACHE.get(space)
+    if hit is not None:
+        return hit
     ex = Explorer(space)
     ex.run()
     ex.sink.raise_if_any()
@@ -574,10 +576,7 @@ def decisions_of(space: Space) -> DecisionList:
 
 def remember(space: Space, result: DecisionList) -> DecisionList:
     """Cache the decision list of a space (the loader's check walk already computed it)."""
-    if len(_CACHE) > 64:
-        _CACHE.clear()
-    _CACHE[id(space)] = (space, result)
-    return result
+    return _CACHE.put(space, result)
 
 
 def _single_values_hint(values: Any) -> str:
