@@ -383,3 +383,17 @@ def test_layer_names_carry_the_repeat_copy_of_their_decision_path(path):
             parts = node.name.split(".")
             at = [parts.index(c) for c in copies if c in parts]
             assert len(at) == len(copies) and at == sorted(at), (node.path, node.name)
+
+
+def test_the_repeat_example_of_the_language_reference_names_its_layers_by_copy():
+    """docs/language.md, `repeat`: decision blocks[1]/kernel belongs to layer blocks_1.conv."""
+    text = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
+    example = text[text.index("### repeat"):]
+    example = example[example.index("```arch\n") + 8:]
+    example = example[:example.index("```\n")]
+    s = archspace.parse(example)
+    g = archspace.build_graph(s, {"blocks": 2, "blocks[1]/kernel": 5})
+    by = {n.name: n for n in g.nodes}
+    assert by["blocks_1.conv"].path.startswith("blocks[1]/")
+    assert by["blocks_1.conv"].args["kernel"] in ((5, 5), 5)
+    assert {"blocks_0.conv", "repeat_0.conv", "repeat_1.conv"} <= set(by)
