@@ -7,6 +7,7 @@ from typing import Any
 
 from ..blocks.base import ShapeError
 from ..blocks.merge import projection
+from ..ir import expr as E
 from ..ir.nodes import MergeStmt, SkipStmt
 
 
@@ -32,8 +33,9 @@ def merge_fix(stmt: Any, op: Any, shapes: list | tuple) -> str | None:
     fixes = []
     if isinstance(stmt, MergeStmt):
         tap = _ref_text(stmt.tap)
+        written = op if isinstance(stmt.op, (E.Name, E.Str)) else "..."  # a searched op
         if not stmt.project and _projects(other, cur):
-            fixes.append(f"`merge {op} with {tap} project` (a 1x1 conv maps the tap onto "
+            fixes.append(f"`merge {written} with {tap} project` (a 1x1 conv maps the tap onto "
                          f"{'x'.join(map(str, cur))})")
         if op != "concat" and channels_only:
             fixes.append(f"`merge concat with {tap}` (channel counts may differ)")
