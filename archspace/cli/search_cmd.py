@@ -146,7 +146,8 @@ class RichListener:
         self.skip_lines = 0
         self.skips: dict[str, int] = {}
         self.t0 = time.time()
-        self.objective = None            # the first objective: what "best" means
+        self.settings = None
+        self.objective = None            # the primary objective: what "best" means
         self.best: dict[str, Any] | None = None
 
     @property
@@ -214,7 +215,8 @@ class RichListener:
             self._print(f"  fraction    {s.fraction:g}{why('fraction')}")
         for note in info.get("notes", []):
             self._print(f"  [yellow]note:[/] {e(note)}")
-        self.objective = s.objectives[0] if s.objectives else None
+        self.objective = s.primary
+        self.settings = s
         self.total, self.done = s.trials, info.get("finished", 0)
         self._start(self.total, self.done)
 
@@ -238,8 +240,9 @@ class RichListener:
                 self._bar.update(self._task, description="epochs")
             else:
                 return
-        shown = " ".join(f"{k} {v:.3f}" for k, v in logs.items() if k in
-                         ("loss", "accuracy", "val_loss", "val_accuracy"))
+        # validation first: in a narrow terminal the end of the line is cut
+        shown = " ".join(f"{k} {logs[k]:.3f}" for k in
+                         ("val_accuracy", "val_loss", "accuracy", "loss") if k in logs)
         if trial_id == "train":
             self._bar.update(self._task, completed=epoch, total=epochs, metrics=shown)
             return
@@ -250,11 +253,10 @@ class RichListener:
         from ..search.events import trial_line
 
         ok = r["status"] == "completed"
-        if ok and self.objective is not None:
-            v = r.get("objectives", {}).get(self.objective.metric)
-            b = self.best and self.best["objectives"].get(self.objective.metric)
-            if v is not None and (b is None or self.objective.better(v, b)):
-                self.best = r
+        if ok and self.settings is not None:  # best as the leaderboard ranks (ties: smaller)
+            from ..search.report import leaderboard
+
+            self.best = leaderboard([x for x in (self.best, r) if x], self.settings)[0]
         mark = "[green]done[/]" if ok else "[red]fail[/]"
         best = self._best_text()
         self._print(f"  {mark} {console._escape(trial_line(r))}" +
@@ -286,7 +288,7 @@ class RichListener:
         e = console._escape
         if res is None:
             return
-        from ..search.settings import fmt_number
+        from ..search.settings import fmt_number, plural
 
         if res.restart:
             return
@@ -311,7 +313,7 @@ class RichListener:
                 "best trials", ["#", "trial"] + [o.metric for o in s.objectives] + sizes +
                 ["hash"], rows))
         if res.pareto:
-            console.out.print(f"Pareto front: {len(res.pareto)} architectures (trials "
+            console.out.print(f"Pareto front: {plural(len(res.pareto), 'architecture')} (trials "
                               f"{', '.join(r['trial_id'] for r in res.pareto)})")
         for name, path in res.files.items():
             console.out.print(f"  {name:12s} {e(str(path))}")

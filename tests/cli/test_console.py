@@ -65,9 +65,21 @@ def test_bars_stay_on_an_80_column_line_while_epoch_metrics_print():
         assert all(len(line) <= 80 for line in lines)
         assert "━━━━━" in lines[1]                            # 2/8 of the epoch bar drawn
         assert lines[0].index("0/3") == lines[1].rindex("2/8")  # the bars keep their column
-        assert "trial 3 epoch 2/8" in lines[1] and "loss 0.123" in lines[1]
+        assert "trial 3 epoch 2/8" in lines[1] and "val_accuracy 0.912" in lines[1]
+        assert lines[1].endswith("…")                        # the metrics are cut, not the bar
     finally:
         listener.close()
+
+
+def test_ties_go_to_the_smaller_model_as_in_the_leaderboard():
+    listener, buf = _listener(width=200)
+    try:
+        listener.trial_end(_record("1", 0.9))
+        listener.trial_end({**_record("2", 0.9), "params": 1000})
+    finally:
+        listener.close()
+    done = [line for line in buf.getvalue().splitlines() if "done trial" in line]
+    assert done[-1].endswith("best: trial 2, val_accuracy 0.9000")
 
 
 def test_a_trial_prints_its_choices_and_the_best_so_far():
