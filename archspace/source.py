@@ -8,10 +8,15 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-# Text of every file parsed in this process, so an error can show its line without re-reading.
-# Only text the loader accepted is here: excerpts never read other files from disk.
-_SOURCES: dict[str, str] = {}
-_LINES: dict[str, list[str]] = {}
+from .cache import LRU
+
+# Text of the files parsed last in this process, so an error can show its line without
+# re-reading. Only text the loader accepted is here: excerpts never read other files from disk.
+# Bounded (a long-lived process parses without end): an error about a file parsed more than
+# MAX_SOURCES files ago is shown without its source line.
+MAX_SOURCES = 256
+_SOURCES: LRU[str] = LRU(MAX_SOURCES)
+_LINES: LRU[list[str]] = LRU(MAX_SOURCES)
 
 #: largest source file read: a space is a few KB; parsing 256 KB takes seconds already
 MAX_FILE_BYTES = 256 * 1024

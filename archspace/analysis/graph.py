@@ -268,20 +268,27 @@ class Builder(Walker):
                                  SHARED_HINT)
 
     def t_merge(self, op, xs, name, path, span, op_span=None, stmt=None) -> int:
-        return self.merge(op, list(xs), name, path, span)
+        return self.merge(op, list(xs), name, path, span, stmt)
 
     def t_project(self, x, like, name, path, span) -> int:
         return self.project(x, self.shape(like), name, path, span)
 
-    def merge(self, op: Any, ids: list[int], name: str, path: str, span: Span | None) -> int:
+    def merge(self, op: Any, ids: list[int], name: str, path: str, span: Span | None,
+              stmt: Any = None) -> int:
         if op not in MERGES:
             raise ArchNameError(f"unknown merge '{op}'", span, "one of " + ", ".join(MERGES))
         shapes = tuple(self.shape(i) for i in ids)
         try:
             out = merge_out_shape(op, shapes)
         except ShapeError as e:
-            raise self.shape_error(e, span, f"merge {op} of " + " and ".join(
-                _describe(s) for s in shapes)) from None
+            from .hints import merge_fix
+
+            why = str(e).removeprefix(f"merge {op}: ")
+            err = ArchShapeError(f"merge {op} of " + " and ".join(_describe(s) for s in shapes)
+                                 + f": {why}", span,
+                                 merge_fix(stmt, op, shapes) or self.shape_error(e, span, "").hint)
+            err.shapes = shapes  # type: ignore[attr-defined]  (the lint report lists them)
+            raise err from None
         return self.add(name=self.unique(name), kind="merge", op=op, args={}, inputs=tuple(ids),
                         in_shapes=shapes, shape=tuple(out), path=path, span=span)
 

@@ -96,8 +96,7 @@ class ShapeMismatch(_Failures):
     """Some configuration does not build: a shape mismatch, with a counterexample."""
 
     code, name, kind = "AS101", "shape-mismatch", "shape"
-    advice = ("make the shapes agree for every choice (`skip project`, a 1x1 conv), or narrow "
-              "the choices")
+    advice = "make the shapes fit for every choice, or narrow the choices"
 
 
 @register

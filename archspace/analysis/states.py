@@ -807,7 +807,7 @@ class SpaceWalker(Walker):
 
     def t_merge(self, op: Any, xs: list[Any], name: str, path: str, span: Span | None,
                 op_span: Span | None = None, stmt: Any = None) -> Any:
-        return None if self.trace else self.merge_shapes(op, list(xs), span)
+        return None if self.trace else self.merge_shapes(op, list(xs), span, stmt)
 
     def t_project(self, x: Any, like: Any, name: str, path: str, span: Span | None) -> Any:
         return None if self.trace else self.project(self._st(), x, like, span)
@@ -931,7 +931,8 @@ class SpaceWalker(Walker):
         trainable, frozen = op.n_params(args, in_shape)
         return out, trainable, frozen, op.macs(args, in_shape)
 
-    def merge_shapes(self, op: Any, shapes: list[Shape], span: Span | None) -> Shape:
+    def merge_shapes(self, op: Any, shapes: list[Shape], span: Span | None,
+                     stmt: Any = None) -> Shape:
         if not isinstance(op, str) or op not in MERGES:
             raise Fail("build", f"unknown merge '{op}'", span, (), "one of " + ", ".join(MERGES))
         try:
@@ -939,8 +940,10 @@ class SpaceWalker(Walker):
         except ShapeError as e:
             why = str(e)
             why = why[len(f"merge {op}: "):] if why.startswith(f"merge {op}: ") else why
+            from .hints import merge_fix
+
             raise Fail("shape", f"merge {op} of " + " and ".join(fmt(s) for s in shapes)
-                       + f": {why}", span, tuple(shapes)) from None
+                       + f": {why}", span, tuple(shapes), merge_fix(stmt, op, shapes)) from None
 
     def project(self, st: State, src: Shape, target: Shape, span: Span | None) -> Shape:
         if src == target:

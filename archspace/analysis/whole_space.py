@@ -35,11 +35,18 @@ def check_space(space: Space, *, cap: int = DEFAULT_CAP, verify: bool = True,
         except ArchError:
             return read, read
 
+    default_failure = _default_failure(space, defaults) if w.failures else None
     for key, (f, st, where) in w.failures.items():
         cfg, read = full(st.ext[MIN_P][4])
-        report.failures.append(Failure(kind=f.kind, message=f.message, span=f.span, path=where,
-                                       shapes=f.shapes, config=cfg, decisions=read,
-                                       hint=f.hint, count=w.fail_counts.get(key, 0)))
+        message, shapes, hint = f.message, f.shapes, f.hint
+        if default_failure is not None and _same_place(default_failure, f):
+            # the default already fails here: it is the counterexample a user reads best
+            cfg, read, message = defaults, {}, default_failure.message
+            shapes = getattr(default_failure, "shapes", shapes)
+            hint = default_failure.hint if f.hint else hint
+        report.failures.append(Failure(kind=f.kind, message=message, span=f.span, path=where,
+                                       shapes=shapes, config=cfg, decisions=read,
+                                       hint=hint, count=w.fail_counts.get(key, 0)))
     report.failures.sort(key=lambda x: (x.span.path, x.span.line, x.span.col) if x.span
                          else ("", 0, 0))
     final = [st.folded() if st.tabs else st for st in final]
@@ -59,6 +66,22 @@ def check_space(space: Space, *, cap: int = DEFAULT_CAP, verify: bool = True,
     if verify:
         _verify(space, report, defaults)
     return report
+
+
+def _default_failure(space: Space, defaults: dict[str, Any]) -> ArchError | None:
+    """The error building the default configuration raises, if it fails."""
+    from .graph import build_graph
+
+    try:
+        build_graph(space, defaults)
+    except ArchError as e:
+        return e
+    return None
+
+
+def _same_place(e: ArchError, f: Any) -> bool:
+    a, b = e.span, f.span
+    return a is not None and b is not None and (a.path, a.line, a.col) == (b.path, b.line, b.col)
 
 
 def _verify(space: Space, report: SpaceReport, defaults: dict[str, Any]) -> None:

@@ -1,4 +1,5 @@
-"""Typer app and the one error boundary. Exit codes: 0 ok, 1 findings, 2 bad input or usage."""
+"""Typer app and the one error boundary. Exit codes: 0 ok, 1 findings, 2 bad input or usage,
+3 a needed extra is not installed, 4 an internal error (a bug), 130 interrupted."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typer.core import TyperCommand
 
 from . import console
 
-EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_MISSING_EXTRA, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
 EXAMPLES = """Examples:
 
@@ -124,6 +125,17 @@ def main(argv: Optional[list[str]] = None) -> int:
             _traceback()
         console.print_error(e)
         return EXIT_BAD_INPUT
+    except ImportError as e:  # an extra's module: say which extra; anything else is a bug
+        from .extras import MissingExtra, missing_extra_of
+
+        missing = e if isinstance(e, MissingExtra) else missing_extra_of(e)
+        if missing is None:
+            return _internal_error(e)
+        if state["debug"]:
+            _traceback()
+        console.err.print(f"[bold red]error:[/] {console._escape(str(missing))}")
+        console.err.print(f"  hint: {console._escape(missing.hint)}")
+        return EXIT_MISSING_EXTRA
     except typer.Exit as e:
         return e.exit_code
     except KeyboardInterrupt:
@@ -154,15 +166,23 @@ def main(argv: Optional[list[str]] = None) -> int:
             e.show()  # typer's own usage errors (bad option, missing argument)
             code = getattr(e, "exit_code", EXIT_BAD_INPUT)
             return EXIT_OK if code == 0 else EXIT_BAD_INPUT
-        if state["debug"]:
-            _traceback()
-        text = str(e).strip().partition("\n")[0]  # one line, of bounded length
-        text = text if len(text) <= 300 else text[:300] + "…"
-        console.err.print(f"[bold red]error:[/] {type(e).__name__}: {console._escape(text)}")
-        if not state["debug"]:
-            console.err.print("run again with --debug for the traceback")
-        return EXIT_BAD_INPUT if isinstance(e, (OSError, ValueError, KeyError)) else 3
+        if isinstance(e, (OSError, ValueError, KeyError)):
+            return _internal_error(e, EXIT_BAD_INPUT)
+        return _internal_error(e)
     return rc if isinstance(rc, int) and not isinstance(rc, bool) else EXIT_OK
+
+
+def _internal_error(e: BaseException, code: int = EXIT_INTERNAL) -> int:
+    """One bounded line for an exception nobody turned into a message (the traceback with
+    --debug)."""
+    if state["debug"]:
+        _traceback()
+    text = str(e).strip().partition("\n")[0]  # one line, of bounded length
+    text = text if len(text) <= 300 else text[:300] + "…"
+    console.err.print(f"[bold red]error:[/] {type(e).__name__}: {console._escape(text)}")
+    if not state["debug"]:
+        console.err.print("run again with --debug for the traceback")
+    return code
 
 
 def load(path: str, inputs: list[str] | None = None, classes: int | None = None):

@@ -41,12 +41,16 @@ def compile_(
     classes: Optional[int] = typer.Option(None, "--classes", help="Override the output size."),
 ):
     """Compile a space: its IR as JSON, or one configuration as a Keras model or script."""
+    if emit not in ("ir", "keras", "python"):
+        raise ArchError(f"--emit {emit}: expected ir, keras or python")
+    if emit == "keras":
+        from .extras import require
+
+        require("keras", "compile --emit keras")
     space = load(file, input, classes)
     if emit == "ir":
         console.write_text(space.to_json(), output)
         return
-    if emit not in ("keras", "python"):
-        raise ArchError(f"--emit {emit}: expected ir, keras or python")
     cfg = pick_config(space, config, default, sample)
     if emit == "python":
         from ..compile import emit_python

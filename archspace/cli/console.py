@@ -7,28 +7,45 @@ shown as escapes like \\x1b, and lists of errors are cut after the first MAX_SHO
 from __future__ import annotations
 
 import sys
-from typing import Any
-
-from rich.console import Console
-from rich.table import Table
+from typing import TYPE_CHECKING, Any
 
 from ..errors import MAX_SHOWN_ERRORS, sanitize
 
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
 
-class _SafeConsole(Console):
+
+def _make_console(**kwargs: Any) -> "Console":
     """A rich Console whose str arguments are sanitised: whatever a command prints."""
+    from rich.console import Console
 
-    def print(self, *objects: Any, **kwargs: Any) -> None:  # noqa: A003 - rich's name
-        super().print(*(sanitize(o) if isinstance(o, str) else o for o in objects), **kwargs)
+    class _SafeConsole(Console):
+        def print(self, *objects: Any, **kw: Any) -> None:  # noqa: A003 - rich's name
+            super().print(*(sanitize(o) if isinstance(o, str) else o for o in objects), **kw)
+
+    # emoji=False: a name or description like ":skull:" is printed as written
+    return _SafeConsole(highlight=False, soft_wrap=True, emoji=False, **kwargs)
 
 
-# emoji=False: a name or description like ":skull:" is printed as written
-out = _SafeConsole(highlight=False, soft_wrap=True, emoji=False)
-err = _SafeConsole(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+_CONSOLES = {"out": {}, "err": {"stderr": True}}
+
+
+def __getattr__(name: str) -> Any:
+    """`console.out` / `console.err`, made on first use: rich is imported only by a command
+    that prints through it (`lint` with no findings never does; its start-up stays short)."""
+    if name in _CONSOLES:
+        if name in globals():
+            return globals()[name]
+        made = _make_console(**_CONSOLES[name])
+        globals()[name] = made
+        return made
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def print_error(e) -> None:
     """Render an ArchError (or several) on stderr, compiler style; at most MAX_SHOWN_ERRORS."""
+    err = __getattr__("err")
     errors = e.errors
     for one in errors[:MAX_SHOWN_ERRORS]:
         text = one.render()
@@ -54,7 +71,9 @@ MAX_TABLE_ROWS = 1000
 MAX_CELL_CHARS = 300
 
 
-def table(title: str | None, columns: list[str], rows: list[list[str]]) -> Table:
+def table(title: str | None, columns: list[str], rows: list[list[str]]) -> "Table":
+    from rich.table import Table
+
     t = Table(title=title, title_justify="left", show_lines=False, pad_edge=False)
     for c in columns:
         t.add_column(c, overflow="fold")
@@ -80,4 +99,4 @@ def write_text(text: str, path: str | None) -> None:
     else:
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
-        err.print(f"wrote {path}")
+        __getattr__("err").print(f"wrote {path}")

@@ -36,6 +36,9 @@ def faces(
     """Detect faces with MediaPipe; write the photo, a landmark depth map and the 468 landmarks
     per face as an .npz ready for `archspace search SPACE --data`. Files without a face,
     unreadable files and non-images are skipped and reported."""
+    from .extras import require
+
+    require("features", "features faces")
     from ..features.faces import extract_faces, report_path_for
 
     with _Progress() as bar:
@@ -60,16 +63,20 @@ def faces(
         console.err.print("[yellow]note:[/] no class subfolders, so no `labels` array (put each "
                           "class's images in its own subfolder of the folder you pass)")
 
+    from ..search.settings import plural
+
     n, n_files = len(feats), feats.n_inputs
     report = feats.report_path or report_path_for(out)
     tail = f"{len(feats.skipped)} skipped (report: {report})"
     if n == 0:
-        console.err.print(f"[bold red]no face found[/] in {n_files} files; nothing written; {tail}")
+        console.err.print(f"[bold red]no face found[/] in {plural(n_files, 'file')}; nothing "
+                          f"written; {tail}")
         raise typer.Exit(EXIT_FINDINGS)
     shapes = ", ".join(f"{k} {'x'.join(map(str, v.shape))} {v.dtype}"
                        for k, v in feats.arrays().items() if k in ("image", "depth", "landmarks"))
-    console.out.print(f"wrote {feats.out}: {n} faces from {feats.n_images_with_faces} of "
-                      f"{n_files} files in {feats.seconds:.1f}s ({shapes}); {tail}")
+    console.out.print(f"wrote {feats.out}: {plural(n, 'face')} from "
+                      f"{feats.n_images_with_faces} of {plural(n_files, 'file')} in "
+                      f"{feats.seconds:.1f}s ({shapes}); {tail}")
     if save_png:
         console.out.print(f"depth PNGs under {save_png}")
 

@@ -41,7 +41,10 @@ def search_(
     constraints, duplicates); write runs/NAME with the leaderboard, the best model, the Pareto
     front and a report. Run the same command again to resume."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from .extras import require
     from .numbers import number_option
+
+    require("search", "search")
 
     max_params = number_option(max_params, "--max-params")  # type: ignore[assignment]
     growth_b = number_option(max_memory_growth or "0", "--max-memory-growth")
@@ -55,7 +58,7 @@ def search_(
                         objectives=objective or None, constraints=constraint or None,
                         batch_size=batch_size, population=population, overwrite=overwrite,
                         tensorboard=tensorboard, listener=listener,
-                        max_memory_growth_mb=growth)
+                        max_memory_growth_mb=growth, space_file=file)
     finally:
         listener.close()
     if result.restart:
@@ -101,7 +104,9 @@ def train_(
     search is tied to its space: another space, or an edited one, is refused unless --force."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from ..errors import ArchError
+    from .extras import require
 
+    require("search", "train")  # its data loaders and training loop are the search's
     if not out.endswith(".keras"):
         raise ArchError(f"--out {out}: a Keras model file ends in .keras")
     space = load(file, input, classes)
@@ -121,12 +126,18 @@ def train_(
 
 # ---- rendering ------------------------------------------------------------------------------
 class RichListener:
-    """Progress of a search on the terminal: a bar over the trials, the running trial's epoch,
-    one line per finished trial, and a summary at the end."""
+    """Progress of a search on the terminal: a bar over the trials (with the best so far), the
+    running trial's epochs (with its metrics), a line with each trial's choices when it starts
+    and one with its result and the best so far when it ends, and a summary at the end.
+
+    The bars keep their width in a narrow terminal: metrics go in the last column, which is
+    cut with an ellipsis rather than pushing the bars off the line."""
 
     MAX_SKIP_LINES = 12
+    BAR_WIDTH = 20
 
-    def __init__(self):
+    def __init__(self, console_=None):
+        self.console = console_
         self._bar = None
         self._task = None
         self._epoch_task = None
@@ -135,18 +146,30 @@ class RichListener:
         self.skip_lines = 0
         self.skips: dict[str, int] = {}
         self.t0 = time.time()
+        self.settings = None
+        self.objective = None            # the primary objective: what "best" means
+        self.best: dict[str, Any] | None = None
+
+    @property
+    def _out(self):
+        return self.console or console.out
 
     # -- the bar --
     def _start(self, total: int, done: int) -> None:
         from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                                    TimeElapsedColumn)
+        from rich.table import Column
 
-        self._bar = Progress(TextColumn("{task.description}"), BarColumn(),
-                             MofNCompleteColumn(), TimeElapsedColumn(),
-                             console=console.out, transient=True)
+        self._bar = Progress(
+            TextColumn("{task.description}", table_column=Column(no_wrap=True)),
+            BarColumn(bar_width=self.BAR_WIDTH), MofNCompleteColumn(), TimeElapsedColumn(),
+            TextColumn("{task.fields[metrics]}",
+                       table_column=Column(no_wrap=True, overflow="ellipsis", ratio=1)),
+            console=self._out, transient=True, expand=True)
         self._bar.start()
-        self._task = self._bar.add_task("trials", total=total, completed=done)
-        self._epoch_task = self._bar.add_task("", total=1, visible=False)
+        self._task = self._bar.add_task("trials", total=total, completed=done,
+                                        metrics=self._best_text())
+        self._epoch_task = self._bar.add_task("", total=1, visible=False, metrics="")
 
     def close(self) -> None:
         if self._bar is not None:
@@ -154,7 +177,13 @@ class RichListener:
             self._bar = None
 
     def _print(self, text: str) -> None:
-        (self._bar.console if self._bar else console.out).print(text)
+        (self._bar.console if self._bar else self._out).print(text)
+
+    def _best_text(self) -> str:
+        if self.best is None or self.objective is None:
+            return ""
+        v = self.best["objectives"].get(self.objective.metric)
+        return f"best: trial {self.best['trial_id']}, {self.objective.metric} {_cell(v)}"
 
     # -- events --
     def search_start(self, info: dict[str, Any]) -> None:
@@ -186,18 +215,23 @@ class RichListener:
             self._print(f"  fraction    {s.fraction:g}{why('fraction')}")
         for note in info.get("notes", []):
             self._print(f"  [yellow]note:[/] {e(note)}")
+        self.objective = s.primary
+        self.settings = s
         self.total, self.done = s.trials, info.get("finished", 0)
         self._start(self.total, self.done)
 
     def trial_start(self, info: dict[str, Any]) -> None:
-        if self._bar is None:
-            return
         from ..search.settings import fmt_number
 
+        choices = ", ".join(f"{k}={_value(v)}" for k, v in (info.get("config") or {}).items())
+        self._print(f"  [cyan]trial {console._escape(str(info['trial_id']))}[/] "
+                    f"({fmt_number(info.get('params') or 0)} params): "
+                    f"{console._escape(console._cut(choices or 'the default configuration'))}")
+        if self._bar is None:
+            return
         self._bar.update(self._epoch_task, visible=True, total=info["epochs"],
-                         completed=info.get("initial_epoch", 0),
-                         description=f"  trial {info['trial_id']} "
-                                     f"({fmt_number(info.get('params') or 0)} params)")
+                         completed=info.get("initial_epoch", 0), metrics="",
+                         description=f"  trial {info['trial_id']}")
 
     def epoch_end(self, trial_id: str, epoch: int, epochs: int, logs: dict[str, float]) -> None:
         if self._bar is None:
@@ -206,24 +240,30 @@ class RichListener:
                 self._bar.update(self._task, description="epochs")
             else:
                 return
-        shown = " ".join(f"{k} {v:.3f}" for k, v in logs.items() if k in
-                         ("loss", "accuracy", "val_loss", "val_accuracy"))
+        # validation first: in a narrow terminal the end of the line is cut
+        shown = " ".join(f"{k} {logs[k]:.3f}" for k in
+                         ("val_accuracy", "val_loss", "accuracy", "loss") if k in logs)
         if trial_id == "train":
-            self._bar.update(self._task, completed=epoch, total=epochs,
-                             description=f"epochs  {shown}")
+            self._bar.update(self._task, completed=epoch, total=epochs, metrics=shown)
             return
-        self._bar.update(self._epoch_task, completed=epoch, total=epochs,
-                         description=f"  trial {trial_id} epoch {epoch}/{epochs} {shown}")
+        self._bar.update(self._epoch_task, completed=epoch, total=epochs, metrics=shown,
+                         description=f"  trial {trial_id} epoch {epoch}/{epochs}")
 
     def trial_end(self, r: dict[str, Any]) -> None:
         from ..search.events import trial_line
 
         ok = r["status"] == "completed"
+        if ok and self.settings is not None:  # best as the leaderboard ranks (ties: smaller)
+            from ..search.report import leaderboard
+
+            self.best = leaderboard([x for x in (self.best, r) if x], self.settings)[0]
         mark = "[green]done[/]" if ok else "[red]fail[/]"
-        self._print(f"  {mark} {console._escape(trial_line(r))}")
+        best = self._best_text()
+        self._print(f"  {mark} {console._escape(trial_line(r))}" +
+                    (f"  [dim]{console._escape(best)}[/]" if best else ""))
         self.done += 1
         if self._bar is not None:
-            self._bar.update(self._task, completed=self.done)
+            self._bar.update(self._task, completed=self.done, metrics=best)
             self._bar.update(self._epoch_task, visible=False)
 
     def skipped(self, r: dict[str, Any]) -> None:
@@ -248,7 +288,7 @@ class RichListener:
         e = console._escape
         if res is None:
             return
-        from ..search.settings import fmt_number
+        from ..search.settings import fmt_number, plural
 
         if res.restart:
             return
@@ -273,11 +313,15 @@ class RichListener:
                 "best trials", ["#", "trial"] + [o.metric for o in s.objectives] + sizes +
                 ["hash"], rows))
         if res.pareto:
-            console.out.print(f"Pareto front: {len(res.pareto)} architectures (trials "
+            console.out.print(f"Pareto front: {plural(len(res.pareto), 'architecture')} (trials "
                               f"{', '.join(r['trial_id'] for r in res.pareto)})")
         for name, path in res.files.items():
             console.out.print(f"  {name:12s} {e(str(path))}")
         console.out.print(f"  tensorboard  tensorboard --logdir {e(str(res.out))}")
+
+
+def _value(v: Any) -> str:
+    return str(v).lower() if isinstance(v, bool) else str(v)
 
 
 def _cell(v: Any) -> str:

@@ -14,6 +14,7 @@ import math
 import random
 from typing import Any, Mapping
 
+from ..cache import PerObject
 from ..errors import ConfigError
 from .decisions import Decision, DecisionList, decisions_of
 from .space import Space
@@ -76,15 +77,15 @@ def canonical(space: Space, values: Mapping[str, Any] | None = None, *,
 
 
 _MISSING = object()
-_PLANS: dict[int, tuple[DecisionList, tuple]] = {}
+_PLANS: PerObject[tuple] = PerObject(64)
 
 
 def _plan(dl: DecisionList) -> tuple[dict[str, Decision], list[tuple]]:
     """The decision list compiled for checking configurations fast (cached per list): per
     decision its condition as sets and its listed values keyed by (type, value)."""
-    hit = _PLANS.get(id(dl))
-    if hit is not None and hit[0] is dl:
-        return hit[1]
+    hit = _PLANS.get(dl)
+    if hit is not None:
+        return hit
     plan = []
     for d in dl.decisions:
         when = None if d.when == ((),) else tuple(
@@ -95,11 +96,7 @@ def _plan(dl: DecisionList) -> tuple[dict[str, Decision], list[tuple]]:
         elif d.kind == "bool":
             listed = {(bool, False): False, (bool, True): True}
         plan.append((d, d.path, d.default, when, listed))
-    if len(_PLANS) > 64:
-        _PLANS.clear()
-    result = (dl.by_path(), plan)
-    _PLANS[id(dl)] = (dl, result)
-    return result
+    return _PLANS.put(dl, (dl.by_path(), plan))
 
 
 def default_config(space: Space) -> dict[str, Any]:
@@ -143,7 +140,8 @@ def config_hash(space: Space, values: Mapping[str, Any] | None = None, *,
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-_SPACE_HASHES: dict[int, tuple[Space, str]] = {}
+#: the content hash of the last spaces hashed (a bounded cache: see archspace/cache.py)
+_SPACE_HASHES: PerObject[str] = PerObject(256)
 #: where a space came from, not what it is: left out of its content hash
 _LOCATION_KEYS = ("resolved", "origin")
 
@@ -152,16 +150,12 @@ def space_hash(space: Space) -> str:
     """A 16-hex-digit hash of the space's content (its canonical IR: every fixed part, every
     domain, the train and search sections; not where its files lie). Spaces are immutable,
     so it is cached per object."""
-    hit = _SPACE_HASHES.get(id(space))
-    if hit is not None and hit[0] is space:
-        return hit[1]
+    hit = _SPACE_HASHES.get(space)
+    if hit is not None:
+        return hit
     payload = json.dumps(_strip_locations(space.to_dict()), sort_keys=True,
                          separators=(",", ":"), default=str)
-    h = hashlib.sha256(payload.encode()).hexdigest()[:16]
-    if len(_SPACE_HASHES) > 256:
-        _SPACE_HASHES.clear()
-    _SPACE_HASHES[id(space)] = (space, h)
-    return h
+    return _SPACE_HASHES.put(space, hashlib.sha256(payload.encode()).hexdigest()[:16])
 
 
 def _strip_locations(x: Any) -> Any:

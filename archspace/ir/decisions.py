@@ -14,6 +14,7 @@ from typing import Any, Iterable, Literal, Union
 
 from pydantic import ValidationError
 
+from ..cache import PerObject
 from ..errors import ArchError, ArchNameError, ArchTypeError, ErrorSink
 from ..source import Span
 from .base import Node
@@ -291,7 +292,8 @@ class Explorer(Walker):
             for x in param.values:
                 v = self.static(x, scope, "a choice() value", span)
                 if isinstance(v, (list, tuple)):
-                    raise ArchTypeError("choice() values must be single values", x.span or span)
+                    raise ArchTypeError("choice() values must be single values", x.span or span,
+                                        _single_values_hint(param.values))
                 if v in values and type(v) is type(values[values.index(v)]):
                     raise ArchTypeError(f"choice() lists {_fmt(v)} twice", x.span or span)
                 values.append(v)
@@ -557,14 +559,15 @@ def _simplify(conjs: Iterable[tuple]) -> list[tuple]:
     return out
 
 
-_CACHE: dict[int, tuple[Space, DecisionList]] = {}
+#: the decision lists of the last spaces asked about (bounded: see archspace/cache.py)
+_CACHE: PerObject[DecisionList] = PerObject(64)
 
 
 def decisions_of(space: Space) -> DecisionList:
     """The decision list of a space (cached per space object); raises on a malformed space."""
-    hit = _CACHE.get(id(space))
-    if hit is not None and hit[0] is space:
-        return hit[1]
+    hit = _CACHE.get(space)
+    if hit is not None:
+        return hit
     ex = Explorer(space)
     ex.run()
     ex.sink.raise_if_any()
@@ -573,7 +576,17 @@ def decisions_of(space: Space) -> DecisionList:
 
 def remember(space: Space, result: DecisionList) -> DecisionList:
     """Cache the decision list of a space (the loader's check walk already computed it)."""
-    if len(_CACHE) > 64:
-        _CACHE.clear()
-    _CACHE[id(space)] = (space, result)
-    return result
+    return _CACHE.put(space, result)
+
+
+def _single_values_hint(values: Any) -> str:
+    """`choice(3x3, 5x5)`: a kernel size is one number (3 means 3x3), so say `choice(3, 5)`."""
+    from . import expr as E
+
+    dims = [x.values for x in values if isinstance(x, E.Dims)]
+    if dims and all(len(set(d)) == 1 for d in dims) and len(dims) == len(values):
+        return (f"a kernel size is one number for a square kernel: write "
+                f"choice({', '.join(str(d[0]) for d in dims)})")
+    return ("choice() lists numbers, names or strings; a kernel size is one number for a "
+            "square kernel (choice(3, 5)); for other shapes use a `choice NAME { ... }` of "
+            "branches")

@@ -18,6 +18,13 @@ def join_layer(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
 
+def copy_layer_name(seg: str, k: int) -> str:
+    """The layer-name segment of copy k of a repeat: decision path `group1[1]/...` has layers
+    `group1_1.`..., so a Keras summary reads against the decision paths. Not `group1[1]`:
+    TensorFlow's name scopes refuse brackets (and Keras 3 refuses '/')."""
+    return f"{seg}_{k}"
+
+
 def _static_index(expr: Any, env: dict[str, Any]) -> int | None:
     """Evaluate a label index that depends only on literals and repeat indices."""
     if isinstance(expr, E.Num) and isinstance(expr.value, int):

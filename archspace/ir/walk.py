@@ -30,7 +30,7 @@ from .functions import FUNCTIONS, apply_function, unknown_calls
 from .nodes import (STATEMENT_KEYWORDS, Branch, CallStmt, ChoiceStmt, FromStmt, LetStmt,
                     MergeStmt, NameRef, OptionalStmt, OutputStmt, ParallelStmt, ParamDecl,
                     PositionStmt, RepeatStmt, SkipStmt, TowersStmt)
-from .naming import (_static_index, branch_label, join, join_layer,  # noqa: F401
+from .naming import (_static_index, branch_label, copy_layer_name, join, join_layer,  # noqa: F401
                      positional_slots, render_ref, segments)
 from .scope import UNKNOWN, Cond, ParamBinding, RepeatBinding, Scope, Thunk  # noqa: F401
 from .space import Space
@@ -592,7 +592,8 @@ class Walker:
             shared_cond = shared_cond + (Cond(path=path, values=tuple(range(1, hi + 1))),)
         return scope.child(path=join(scope.path, seg if stmt.shared else f"{seg}[{k}]"),
                            env=env, cond=cond,
-                           shared_path=path, shared_cond=shared_cond)
+                           shared_path=path, shared_cond=shared_cond,
+                           layer_prefix=join_layer(scope.layer_prefix, copy_layer_name(seg, k)))
 
     def switch_binding(self, stmt: Any, scope: Scope) -> ParamBinding | None:
         """`choice kind { conv3: .. | conv5: .. }` where `kind` names a choice parameter (also

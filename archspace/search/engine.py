@@ -423,7 +423,8 @@ def search(space: Space | str | os.PathLike, data: str | Data = "digits", *,
            batch_size: int | None = None, population: int | None = None,
            overwrite: bool = False, tensorboard: bool = True,
            listener: Listener | None = None, verbose: bool = True,
-           max_memory_growth_mb: float | None = None, **settings: Any) -> SearchResult:
+           max_memory_growth_mb: float | None = None, space_file: str | None = None,
+           **settings: Any) -> SearchResult:
     """Search a space. Every argument left None comes from the space's `search { }` /
     `train { }` sections, else the paper's defaults (see archspace.search.settings).
 
@@ -432,8 +433,12 @@ def search(space: Space | str | os.PathLike, data: str | Data = "digits", *,
 
     max_memory_growth_mb: stop between two trials once the process has grown by this much and
     return with `result.restart` set: run the same call in a fresh process to go on (the CLI
-    re-executes itself)."""
-    sp, space_file = load_space(space)
+    re-executes itself).
+
+    space_file: the file a Space given as an object was read from (recorded in search.json
+    and used by report.html's retrain command); a path given as `space` is its own."""
+    sp, loaded_from = load_space(space)
+    space_file = loaded_from or (str(space_file) if space_file else None)
     if not isinstance(data, Data):
         data = str(data)                 # a path given as a Path
     data_name = data if isinstance(data, str) else data.name

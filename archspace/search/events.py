@@ -41,8 +41,10 @@ class PrintListener(Listener):
         print(text, file=self.stream, flush=True)
 
     def search_start(self, info):
-        self._p(f"search {info['space']}: {info['strategy']}, {info['trials']} trials x "
-                f"{info['epochs']} epochs on {info['data']} -> {info['out']}")
+        from .settings import plural
+
+        self._p(f"search {info['space']}: {info['strategy']}, {plural(info['trials'], 'trial')}"
+                f" x {plural(info['epochs'], 'epoch')} on {info['data']} -> {info['out']}")
         for note in info.get("notes", []):
             self._p(f"  note: {note}")
 
@@ -61,14 +63,14 @@ class PrintListener(Listener):
 
 
 def trial_line(r: dict[str, Any]) -> str:
-    from .settings import fmt_number
+    from .settings import fmt_number, plural
 
     head = f"trial {r['trial_id']}"
     if r["status"] != "completed":
         return f"{head} failed: {r.get('reason', '?')}"
     objs = ", ".join(f"{k} {_fmt(v)}" for k, v in r.get("objectives", {}).items())
     return (f"{head} {objs}  ({fmt_number(r.get('params', 0))} params, "
-            f"{r.get('epochs_run', 0)} epochs, {r.get('time_s', 0):.1f}s)")
+            f"{plural(r.get('epochs_run', 0), 'epoch')}, {r.get('time_s', 0):.1f}s)")
 
 
 def _fmt(v: Any) -> str:

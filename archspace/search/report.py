@@ -329,10 +329,28 @@ def report_html(run: RunDir, space: Space, settings: Settings, board: list[dict[
     out.append("<h2>Files</h2><p><code>best/model.keras</code>, <code>best/config.json</code>, "
                "<code>leaderboard.csv</code>, <code>trials/</code>; TensorBoard: "
                f"<code>tensorboard --logdir {e(str(run.path))}</code> (HParams tab). Retrain the "
-               f"best: <code>archspace train SPACE --config {e(str(run.best_dir / 'config.json'))}"
-               " --data DATA --epochs N</code>.</p>")
+               f"best (raise <code>--epochs</code> to train longer): "
+               f"<code>{e(retrain_command(run, settings))}</code>.</p>")
     out.append("</body></html>")
     return "\n".join(out)
 
 
-__all__ = ["write_reports", "leaderboard", "describe", "hypervolume_history"]
+def retrain_command(run: RunDir, settings: Settings) -> str:
+    """`archspace train` for the best trial, with the run's own space file and data (from
+    search.json); SPACE / DATA stand only where the run does not know them (a Space object
+    searched from Python)."""
+    import shlex
+
+    try:
+        meta = run.meta()
+    except (OSError, ValueError):
+        meta = {}
+    space_file = meta.get("space_file") or "SPACE"
+    data = meta.get("data") or "DATA"
+    q = (lambda x: x if x in ("SPACE", "DATA") else shlex.quote(str(x)))
+    return (f"archspace train {q(space_file)} --config "
+            f"{shlex.quote(str(run.best_dir / 'config.json'))} --data {q(data)} "
+            f"--epochs {settings.epochs}")
+
+
+__all__ = ["write_reports", "retrain_command", "leaderboard", "describe", "hypervolume_history"]

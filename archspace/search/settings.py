@@ -323,15 +323,18 @@ def resolve(space: Space, *, data: str | None = None, **overrides: Any) -> Setti
 
     # the built-in demo: the space may ask for 100 trials x 100 epochs; on the 1,797 digits
     # with no --trials/--epochs that would take hours, so run a short search and say so
-    if data == "digits" and "trials" not in given and "epochs" not in given:
-        t = min(int(values.get("trials", base.trials)), DEMO_TRIALS)
-        ep = min(int(values.get("epochs", base.epochs)), DEMO_EPOCHS)
+    # (only what the demo lowers is labelled "demo": a budget the space sets within it is its own)
+    asked = {k: int(values.get(k, getattr(base, k))) for k in ("trials", "epochs")}
+    cap = {"trials": DEMO_TRIALS, "epochs": DEMO_EPOCHS}
+    lowered = [k for k in asked if asked[k] > cap[k]]
+    if data == "digits" and "trials" not in given and "epochs" not in given and lowered:
+        t, ep = min(asked["trials"], DEMO_TRIALS), min(asked["epochs"], DEMO_EPOCHS)
         notes.append(f"built-in digits demo: {t} trials x {ep} epochs (the space asks for "
-                     f"{values.get('trials', base.trials)} x {values.get('epochs', base.epochs)}"
-                     "; pass --trials and --epochs to choose)")
-        values["trials"], values["epochs"] = t, ep
-        sources["trials"] = sources["epochs"] = "demo"
-        if "max_epochs" not in given:
+                     f"{asked['trials']} x {asked['epochs']}; pass --trials and --epochs to "
+                     "choose)")
+        for k in lowered:
+            values[k], sources[k] = cap[k], "demo"
+        if "max_epochs" not in given and "epochs" in lowered:
             values["max_epochs"], sources["max_epochs"] = ep, "demo"
 
     # Hyperband's max_epochs follows --epochs when given
@@ -349,6 +352,12 @@ def resolve(space: Space, *, data: str | None = None, **overrides: Any) -> Setti
             values[k] = float(values[k])
     out = replace(base, **values)
     _check(out, space)
+    if _evolves(out.strategy) and out.trials <= out.population:
+        notes.append(f"{out.strategy}: {plural(out.trials, 'trial')} cannot fill one population "
+                     f"of {out.population}, so only the first generation (random samples) is "
+                     "trained and "
+                     f"nothing evolves; give --trials above {out.population} (a few "
+                     "generations' worth) or a smaller --population")
     for k in Settings.__dataclass_fields__:
         sources.setdefault(k, "default")
     return replace(out, sources=sources, notes=tuple(notes))
@@ -439,3 +448,16 @@ def _check_metrics(s: Settings, space: Space) -> None:
 
 __all__ = ["Settings", "Objective", "Constraint", "resolve", "parse_objective",
            "parse_constraint", "parse_number", "fmt_number", "STATIC_METRICS", "SEARCHED"]
+
+
+def _evolves(strategy: str) -> bool:
+    """A population-based strategy (nsga2 and the other pymoo algorithms by name)."""
+    from .strategies import STRATEGIES
+
+    target = STRATEGIES.get(strategy)
+    return target is None or (isinstance(target, str) and "pymoo" in target)
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """`1 epoch`, `2 epochs`, `1 face`."""
+    return f"{n} {word if n == 1 else (words or word + 's')}"

@@ -70,7 +70,7 @@ def test_saved_model_loads_without_archspace(child):
     assert backend == "jax"
     assert params == count(model)
     assert names == [la.name for la in model.layers]
-    assert {"a.se.scale", "residual.proj", "residual.proj.bn", "residual"} <= set(names)
+    assert {"stage_0.a.se.scale", "residual.proj", "residual.proj.bn", "residual"} <= set(names)
     assert np.allclose(y, np.asarray(model(x, training=False)), atol=1e-5)
 
 

@@ -21,15 +21,16 @@ def test_default_to_keras_file(keras, tmp_path, capsys):
     assert "wrote" in capsys.readouterr().err
     model = keras.saving.load_model(out)
     assert count(model) == 729_034
-    assert model.get_layer("fire2.squeeze1x1").filters == 16
+    assert model.get_layer("group1_0.fire2.squeeze1x1").filters == 16
 
 
-def test_config_file_and_summary(keras, tmp_path, capsys):
+def test_config_file_and_summary(keras, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")  # Keras fits the summary to the terminal's width
     cfg = tmp_path / "cfg.json"
     cfg.write_text(json.dumps({"group1": 1, "group2": 0}))
     assert main(["compile", SE, "--config", str(cfg), "--summary"]) == 0
     text = capsys.readouterr().out
-    assert "fire2.squeeze1x1" in text and "28,330" in text
+    assert "group1_0.fire2.squeeze1x1" in text and "28,330" in text
 
 
 def test_input_and_classes_overrides(keras, capsys):

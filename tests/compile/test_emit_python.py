@@ -53,17 +53,17 @@ def test_script_is_standalone_and_readable():
     assert "archspace" not in source.split('"""', 2)[2]  # only the docstring names it
     lines = source.splitlines()
     graph = archspace.build_graph(s, cfg)
-    assert sum(line.strip().startswith(("layers.", "fire", "conv", "pool", "drop", "avgpool",
-                                        "prob", "image"))
+    assert sum(line.strip().startswith(("layers.", "group", "fire", "conv", "pool", "drop",
+                                        "avgpool", "prob", "image"))
                for line in lines) >= len(graph.nodes)
     # one line per layer, with its name; Keras defaults left out
-    assert "    fire2_squeeze1x1 = layers.Conv2D(filters=16, kernel_size=(1, 1), " \
-           "padding='same', activation='relu', name='fire2.squeeze1x1')(pool1)" in lines
-    assert "    fire2_se_skip_proj_bn = layers.BatchNormalization(name='fire2.se.skip.proj.bn')" \
-           "(fire2_se_skip_proj)" in lines
-    assert "    fire2_se_skip = layers.Add(name='fire2.se.skip')([fire2_se_scale, " \
-           "fire2_se_skip_proj_bn])" in lines
+    assert "    group1_0_fire2_squeeze1x1 = layers.Conv2D(filters=16, kernel_size=(1, 1), " \
+           "padding='same', activation='relu', name='group1_0.fire2.squeeze1x1')(pool1)" in lines
+    assert "    group1_0_fire2_se_skip_proj_bn = layers.BatchNormalization(" \
+           "name='group1_0.fire2.se.skip.proj.bn')(group1_0_fire2_se_skip_proj)" in lines
+    assert "    group1_0_fire2_se_skip = layers.Add(name='group1_0.fire2.se.skip')(" \
+           "[group1_0_fire2_se_scale, group1_0_fire2_se_skip_proj_bn])" in lines
     assert "use_bias=True" not in source and "dilation_rate" not in source
-    assert "    drop = layers.Dropout(rate=0.5, name='drop')(fire9_concat)" in lines
+    assert "    drop = layers.Dropout(rate=0.5, name='drop')(group2_1_fire9_concat)" in lines
     assert "    'group1[0]/fire2/se': True," in lines  # the decisions, as data (repr only)
     assert "optimizer=keras.optimizers.RMSprop(learning_rate=0.001)" in source

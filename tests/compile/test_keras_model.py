@@ -70,7 +70,7 @@ def test_squeezenet_se_auto_shapes_at_32(keras):
     m = to_keras(space("squeezenet_se_auto"), compile=False)
     assert m.get_layer("conv1").output.shape[1:3] == (16, 16)
     assert m.get_layer("pool1").output.shape[1:3] == (7, 7)
-    pools = [la for la in m.layers if la.name in ("pool", "pool_2")]
+    pools = [la for la in m.layers if la.name in ("group1_0.pool", "group1_1.pool")]
     assert [tuple(la.output.shape[1:3]) for la in pools] == [(3, 3), (1, 1)]
 
 
@@ -81,9 +81,11 @@ def test_layers_are_the_graph_readable_names(keras):
     graph = archspace.build_graph(s, cfg)
     model = to_keras(s, cfg, compile=False)
     names = [la.name for la in model.layers]
-    for expected in ("conv1", "fire2.squeeze1x1", "fire2.expand3x3", "fire2.concat",
-                     "fire2.se.scale", "fire4.se.skip.proj", "fire4.se.skip.proj.bn",
-                     "fire4.se.skip", "conv10", "prob"):
+    # inside a repeat, a layer's name starts with its copy (`group1_1.` for `group1[1]/`)
+    for expected in ("conv1", "group1_0.fire2.squeeze1x1", "group1_0.fire2.expand3x3",
+                     "group1_0.fire2.concat", "group1_0.fire2.se.scale",
+                     "group1_1.fire4.se.skip.proj", "group1_1.fire4.se.skip.proj.bn",
+                     "group1_1.fire4.se.skip", "conv10", "prob"):
         assert expected in names
     assert count(model) == graph.params
     trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)

@@ -3,6 +3,8 @@ against keras.applications, the original U-Net's parameter count."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import archspace
@@ -15,8 +17,9 @@ import numpy as np  # noqa: E402
 
 # ---- MobileNetV2 ---------------------------------------------------------------------------------
 def keras_name(name: str) -> str:
-    """Our layer names use '.' where keras.applications uses '_' (block_1.expand_BN)."""
-    return name.replace(".", "_")
+    """Our layer names use '.' where keras.applications uses '_' (block_1.expand_BN); its
+    block_5 is copy 0 of our replica b3_3 (`b3_3_0.block_5.expand`, decision path b3_3[0])."""
+    return re.sub(r"^b\d_3_0\.", "", name).replace(".", "_")
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +74,7 @@ def test_mobilenetv2_replications(keras):
         assert count(model) == base + block
     model = to_keras(s, {"b3_3": 3}, compile=False)
     names = [la.name for la in model.layers]
-    assert {"block_5.add", "block_5.add_2", "block_5.add_3"} <= set(names)
+    assert {"b3_3_0.block_5.add", "b3_3_1.block_5.add", "b3_3_2.block_5.add"} <= set(names)
     assert tuple(model(np.zeros((1, 32, 32, 3), "float32")).shape) == (1, 10)
 
 
@@ -85,7 +88,7 @@ def test_unet_original_count(keras):
     assert count(small) == 31_030_658
     names = [la.name for la in small.layers]
     for level in (1, 2, 3, 4):
-        assert f"down{level}.conv_2" in names and f"up{level}.concat" in names
+        assert f"down{level}.conv_1.conv" in names and f"up{level}.concat" in names
     concat = small.get_layer("up1.concat")
     assert [t.name for t in concat.input] and tuple(concat.output.shape) == (None, 32, 32, 128)
 
@@ -100,8 +103,8 @@ def test_unet_searched_depth_and_width(keras):
     names = [la.name for la in model.layers]
     assert "down3.conv" not in names and "up3.concat" not in names
     assert [n for n in names if n.startswith("bottom.conv")] == \
-        ["bottom.conv", "bottom.conv_2", "bottom.conv_3"]
-    assert model.get_layer("bottom.conv").filters == 32  # 8 x 2 x 2
+        ["bottom.conv_0.conv", "bottom.conv_1.conv", "bottom.conv_2.conv"]  # repeat conv, k
+    assert model.get_layer("bottom.conv_0.conv").filters == 32  # 8 x 2 x 2
     y = model(np.zeros((2, 32, 32, 1), "float32"))
     assert tuple(y.shape) == (2, 32, 32, 2)
     assert np.allclose(np.asarray(y).sum(-1), 1.0, atol=1e-5)  # per-pixel softmax

@@ -1,7 +1,8 @@
 """The shipped spaces (spaces/*.arch, spaces/lib/*.arch): they parse, their default
 configurations build, `archspace show` describes them, and their static counts reproduce the
-papers and facts.md (shared/reference/facts.md). Static only: no TensorFlow here (the
-Keras counts are tests/compile's)."""
+published numbers. Each group of numbers below names where it was published (a paper and its
+table, a reference implementation, an authors' public log). Static only: no TensorFlow here
+(the Keras counts are tests/compile's and tests/analysis/test_keras_counts.py)."""
 
 from __future__ import annotations
 
@@ -95,7 +96,10 @@ def test_lint_clean(path):
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-# ---- SqueezeNet family (facts.md section 1) ----------------------------------------------------
+# ---- SqueezeNet family --------------------------------------------------------------------------
+# SqueezeNet 1.0 and 1.1 (Iandola et al., "SqueezeNet: AlexNet-level accuracy with 50x fewer
+# parameters", 2016): torchvision's squeezenet1_0 / squeezenet1_1 publish 1,248,424 and 1,235,496
+# parameters for 1000 classes; the same layers with a 10-filter conv10 give the 32x32 column.
 @pytest.mark.parametrize("version, big, small", [("v1_0", 1_248_424, 740_554),
                                                   ("v1_1", 1_235_496, 727_626)])
 def test_squeezenet_baselines(version, big, small):
@@ -113,7 +117,10 @@ def _se_config(space, se=False, skip=False, ratio=32, bypass=False, g1=2, g2=2):
     return c
 
 
-SE_ROWS = [  # facts.md: SqueezeNetSEAuto configurations, (1000 classes 224x224, 10 classes 32x32)
+# SqueezeNetSEAuto (Chanrachai et al., the SqueezeNetSEMAuto paper): the parameter counts Keras
+# reports for the authors' public Keras Tuner model (SqueezeNetSEAuto builder) at these settings,
+# BatchNorm moving statistics included; (1000 classes at 224x224, 10 classes at 32x32).
+SE_ROWS = [
     ("defaults", {}, 1_236_904, 729_034),
     ("se32", dict(se=True), 1_300_984, 793_114),
     ("se16", dict(se=True, ratio=16), 1_362_504, 854_634),
@@ -180,8 +187,12 @@ def test_mlp_auto():
     assert cardinality(s).architectures == sum(32 ** n for n in range(4, 11))
 
 
-# ---- GruNAS (facts.md section 2) -------------------------------------------------------------
-GRUNAS_TABLE = {  # unit in->out: trainable params for g = 1, 2, 3, 4, 6 (BN weight + bias)
+# ---- GruNAS --------------------------------------------------------------------------------------
+# The GruNAS paper (group-structure search over ShuffleNet units, G = {1, 2, 3, 4, 6}; its result
+# H = {4,1,1,2,2,3,2,4,4,6}) and the authors' public training log, whose layer-by-layer summary
+# gives every unit's widths and parameters: per unit in->out, trainable params for each g (BN
+# weight + bias), as that log counts them.
+GRUNAS_TABLE = {
     (12, 24): (864, 720, 672, 648, 624),
     (24, 24): (2_880, 2_304, 2_112, 2_016, 1_920),
     (48, 48): (10_368, 8_064, 7_296, 6_912, 6_528),
@@ -216,7 +227,10 @@ def test_grunas_size():
     assert params(s) == 456_262 and params(s, paper_h) == 299_374  # as the header says
 
 
-# ---- cell-based space (facts.md section 3) -----------------------------------------------------
+# ---- cell-based space ----------------------------------------------------------------------------
+# Pouy et al.'s cell-based hierarchical space (7 options x 5 ops per block slot, 4 slots, 3
+# pipelines, 2 cells of 6): the paper counts (P_B x N_B)^L_B pipelines; the exact count merges
+# "skip" with every op (one architecture).
 def test_cell_space_counts():
     """The paper's count (skip counted with every op) and the exact count, as the header says."""
     s = load("cell_space")
@@ -249,6 +263,10 @@ def test_cell_space_settings():
 
 
 # ---- MobileNetV2 and MobileNetV2-SSD-Auto -------------------------------------------------------
+# keras.applications.MobileNetV2(alpha=1.0, 224x224, weights=None) has 3,538,984 parameters for
+# 1000 classes and 2,270,794 for 10 (Sandler et al., "MobileNetV2: Inverted Residuals and Linear
+# Bottlenecks", 2018, as Keras implements it); the replicated blocks B3_3..B6_3 x 1..3 are the
+# SqueezeNetSEMAuto paper's MobileNetV2-SSD-Auto.
 def test_mobilenetv2_counts():
     assert params(load("mobilenetv2")) == 3_538_984
     assert params(load("mobilenetv2", classes=10)) == 2_270_794
@@ -295,7 +313,9 @@ def test_ssd_replicas_share_the_block_weights(rep):
     s = load("mobilenetv2_ssd_auto")
     base = archspace.build_graph(s)
     block = {"b3_3": "block_5", "b4_3": "block_8", "b5_3": "block_12", "b6_3": "block_15"}[rep]
-    one_block = sum(n.macs for n in base.nodes if n.name.startswith(block + "."))
+    # layers of copy 0 of the replica carry its index, as its decision paths do ("b3_3[0]/...")
+    one_block = sum(n.macs for n in base.nodes if n.name.startswith(f"{rep}_0.{block}."))
+    assert one_block > 0
     for r in (2, 3):
         more = archspace.build_graph(s, {rep: r})
         assert more.params == base.params == 3_193_116
@@ -306,6 +326,9 @@ def test_ssd_replicas_share_the_block_weights(rep):
 
 
 # ---- U-Net and UNet-Auto ----------------------------------------------------------------------
+# The original U-Net (Ronneberger et al., "U-Net: Convolutional Networks for Biomedical Image
+# Segmentation", 2015; 1 input channel, 2 classes) has 31,030,658 parameters, whatever the
+# padding; UNet-Auto is the SqueezeNetSEMAuto paper's searched U-Net (weed segmentation).
 def _unet_count(levels: int) -> int:
     """Configurations of the level tree: a level has 3 down-conv counts x 9 up-conv counts
     (part 1 x part 2) x (the next level | the bottom, 3 conv counts); the deepest possible
@@ -343,8 +366,39 @@ def test_unet_auto_depth_and_length():
     five = {p: "down" for p in nexts}
     g = archspace.build_graph(s, {**five, "depth": 8})
     by = {n.name: n.shape for n in g.nodes}
-    assert by["down5.conv_2"] == (16, 16, 128) and by["bottom.conv_2"] == (8, 8, 256)
+    assert by["down5.conv_1.conv"] == (16, 16, 128) and by["bottom.conv_1.conv"] == (8, 8, 256)
     assert g.node(g.outputs["classes"]).shape == (256, 256, 3)
     one = archspace.build_graph(s, {"next": "bottom", "depth": 8})
     assert {n.name for n in one.nodes if n.op == "deconv"} == {"up1.upconv"}
     assert list(archspace.decisions(s).get("depth").domain_values()) == [8, 16, 32, 64]
+
+
+# ---- layer names ------------------------------------------------------------------------------
+@pytest.mark.parametrize("path", SPACE_FILES, ids=lambda p: p.stem)
+def test_layer_names_carry_the_repeat_copy_of_their_decision_path(path):
+    """A layer made in copy k of repeat R (decision path `.../R[k]/...`) is named `R_k.`...,
+    the copies in the order of the path, so a Keras summary reads against the decision
+    paths (and no two copies differ only by a `_2` suffix)."""
+    s = archspace.parse_file(path)
+    for seed in (0, 1):
+        g = archspace.build_graph(s, archspace.sample_config(s, seed=seed))
+        for node in g.nodes:
+            copies = [f"{name}_{k}" for name, k in re.findall(r"([^/\[\]]+)\[(\d+)\]",
+                                                              node.path or "")]
+            parts = node.name.split(".")
+            at = [parts.index(c) for c in copies if c in parts]
+            assert len(at) == len(copies) and at == sorted(at), (node.path, node.name)
+
+
+def test_the_repeat_example_of_the_language_reference_names_its_layers_by_copy():
+    """docs/language.md, `repeat`: decision blocks[1]/kernel belongs to layer blocks_1.conv."""
+    text = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
+    example = text[text.index("### repeat"):]
+    example = example[example.index("```arch\n") + 8:]
+    example = example[:example.index("```\n")]
+    s = archspace.parse(example)
+    g = archspace.build_graph(s, {"blocks": 2, "blocks[1]/kernel": 5})
+    by = {n.name: n for n in g.nodes}
+    assert by["blocks_1.conv"].path.startswith("blocks[1]/")
+    assert by["blocks_1.conv"].args["kernel"] in ((5, 5), 5)
+    assert {"blocks_0.conv", "repeat_0.conv", "repeat_1.conv"} <= set(by)
