@@ -45,8 +45,9 @@ def test_each_position_duplicates_the_trunk_up_to_it():
     g = archspace.build_graph(s, {"towers/at": "fire3", "group1": 1, "group2": 2})
     names = [x.name for x in g.nodes]
     cut = names.index("merge_fire3")
-    assert {"image.fire3.concat", "depth.fire3.concat"} <= set(names[:cut])
-    assert names[cut + 1] == "pool" and "fire4.concat" in names[cut:]
+    # layers of copy 0 of group1 carry its index, as its decision paths do
+    assert {"image.group1_0.fire3.concat", "depth.group1_0.fire3.concat"} <= set(names[:cut])
+    assert names[cut + 1] == "group1_0.pool" and "group2_0.fire4.concat" in names[cut:]
     assert not any(x.startswith(("image.", "depth.")) for x in names[cut:])
 
 
