@@ -43,7 +43,8 @@ class _TooLarge(Exception):
 class Decision(Node):
     path: str
     kind: Literal["int", "float", "choice", "bool"]
-    source: Literal["param", "inline", "repeat", "optional", "choice", "towers", "train", "search"]
+    source: Literal["param", "inline", "repeat", "optional", "choice", "towers", "pick", "train",
+                    "search"]
     lo: float | int | None = None
     hi: float | int | None = None
     step: float | int | None = None
@@ -357,6 +358,13 @@ class Explorer(Walker):
 
     def repeat_count(self, binding: RepeatBinding, scope: Scope) -> Any:
         return binding.fixed if binding.fixed is not None else UNKNOWN
+
+    def decision_domain(self, path: str) -> tuple | None:
+        p = self.pending.get(path)
+        if p is None:
+            return None
+        values = Decision(path=path, **p.fields).domain_values()
+        return values if values is not None and len(values) <= MAX_LISTED else None
 
     def decision_value(self, path: str, span: Span | None) -> Any:
         return UNKNOWN
