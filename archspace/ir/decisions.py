@@ -555,6 +555,7 @@ def _simplify(conjs: Iterable[tuple]) -> list[tuple]:
         return all(any(b.path == a.path and set(b.values) <= set(a.values) for b in c)
                    for a in o)
 
+    conjs = _merge_terms(conjs)
     out = []
     for i, c in enumerate(conjs):
         # of two equivalent conjunctions keep the first
@@ -563,6 +564,37 @@ def _simplify(conjs: Iterable[tuple]) -> list[tuple]:
             continue
         out.append(c)
     return out
+
+
+def _merge_terms(conjs: list[tuple], limit: int = 64) -> list[tuple]:
+    """Conjunctions equal but for the values of one decision become one (`a = 1 and b = 2 or
+    a = 1 and b = 3` -> `a = 1 and b in {2, 3}`): what an enumerated condition leaves."""
+    if len(conjs) > limit:
+        return conjs
+    conjs = list(conjs)
+    i = 0
+    while i < len(conjs):
+        for j in range(i + 1, len(conjs)):
+            merged = _merge_pair(conjs[i], conjs[j])
+            if merged is not None:
+                conjs[i] = merged
+                del conjs[j]
+                break
+        else:
+            i += 1
+    return conjs
+
+
+def _merge_pair(a: tuple, b: tuple) -> tuple | None:
+    da, db = {c.path: c for c in a}, {c.path: c for c in b}
+    if len(da) != len(a) or len(db) != len(b) or da.keys() != db.keys():
+        return None
+    diff = [p for p in da if set(da[p].values) != set(db[p].values)]
+    if len(diff) != 1:
+        return None
+    p = diff[0]
+    values = da[p].values + tuple(v for v in db[p].values if v not in da[p].values)
+    return tuple(Cond(path=p, values=values) if c.path == p else c for c in a)
 
 
 _CACHE: dict[int, tuple[Space, DecisionList]] = {}

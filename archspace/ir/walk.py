@@ -872,11 +872,15 @@ class Walker:
         continuous float) stays UNKNOWN."""
         out: list[tuple[Any, tuple]] = []
         todo: list[dict[str, Any]] = [{}]
-        saved = self._probe
+        saved, use = self._probe, self.use_cond
         try:
             while todo:
                 assumed = todo.pop()
                 self._probe = assumed
+                # a decision read after others is used only where they took these values
+                # (`wide and kernel > 1` reads kernel only where wide is true)
+                self.use_cond = use + tuple(Cond(path=p, values=(v,))
+                                            for p, v in assumed.items() if v is not UNKNOWN)
                 try:
                     value = read()
                 except _ProbeNeed as need:
@@ -894,7 +898,7 @@ class Walker:
                 out.append((value, tuple(Cond(path=p, values=(v,))
                                          for p, v in assumed.items() if v is not UNKNOWN)))
         finally:
-            self._probe = saved
+            self._probe, self.use_cond = saved, use
         return _merge_outcomes(out)
 
     def on_if(self, stmt: IfStmt, seg: str, scope: Scope) -> None:
@@ -912,6 +916,8 @@ class Walker:
             conjs = _union([c for v, c in outs if v is key or v is UNKNOWN])
             if conjs:
                 arms.append((key, self._if_arm(body, label, scope, join(path, label), conjs)))
+        if any(c for _v, c in outs):  # enumerated: the uses of its decisions are recorded
+            read = lambda: UNKNOWN  # noqa: E731
         with self.region("if", stmt):
             self.branches(read, arms, path, stmt.span)
 
