@@ -1,5 +1,5 @@
 """Ops that only move values around: flatten, reshape, upsample, zeropad, crop,
-channel_shuffle, identity. None has parameters or MACs."""
+channel_shuffle, identity, zero. None has parameters or MACs."""
 
 from __future__ import annotations
 
@@ -22,6 +22,21 @@ class Identity(Op):
 
     def layers(self, args: Args, in_shape: Shape, name: str) -> list[LayerSpec]:
         return []
+
+
+# zero: also added by h12ops; keep one at merge
+@register
+class Zero(Op):
+    name = "zero"
+    doc = "All zeros of the input's shape: the `none` edge of a cell (NAS-Bench-201, DARTS); " \
+          "no parameters."
+
+    def out_shape(self, args: Args, in_shape: Shape) -> Shape:
+        return in_shape
+
+    def layers(self, args: Args, in_shape: Shape, name: str) -> list[LayerSpec]:
+        # input * 0 with a built-in layer (no Lambda: models stay serialisable)
+        return [LayerSpec("Rescaling", name, dict(scale=0.0, offset=0.0))]
 
 
 @register
