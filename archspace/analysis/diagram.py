@@ -85,7 +85,7 @@ def expr_text(x: Any, prec: int = 0) -> str:
         return f"({s})" if prec > 0.5 else s
     if isinstance(x, E.BinOp):
         p = _PREC[x.op]
-        s = f"{expr_text(x.left, p)} {x.op} {expr_text(x.right, p + 1)}"
+        s = f"{expr_text(x.left, p)} {x.op} {expr_text(x.right, p + (1 if p >= 1 else 0.1))}"
         return f"({s})" if p < prec else s
     if isinstance(x, E.ListExpr):
         return "[" + ", ".join(expr_text(i) for i in x.items) + "]"
