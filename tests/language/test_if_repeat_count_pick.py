@@ -254,3 +254,28 @@ def test_pick_errors_are_located():
         }
         """)
     assert "unknown tap 'nowhere'" in e.message
+
+
+# ---- the examples of docs/language.md say true things ---------------------------------------
+def _doc_example(marker: str):
+    import re
+
+    doc = (ROOT / "docs" / "language.md").read_text()
+    fences = re.finditer(r"^```arch[ \t]*\n(.*?)^```[ \t]*$", doc, re.M | re.S)
+    hits = [m.group(1) for m in fences if marker in m.group(1)]
+    assert len(hits) == 1, marker
+    return archspace.parse(hits[0], "docs/language.md", base_dir=ROOT / "docs")
+
+
+@pytest.mark.parametrize("marker, count, paths", [
+    ("repeat up[i] = down.count", 2 + 4 + 8,
+     ["down", "up[0]/kernel", "up[1]/kernel", "up[2]/kernel"]),
+    ("block inverted_residual(t, c, s)", 1 + 2, ["wide", "if/then/inverted_residual/c"]),
+    ("pick n1 2 of (c0, c1, n0)", 1 * 3 ** 2 * 3 * 2 ** 2,
+     ["n0", "n0/c0/op", "n0/c1/op", "n1", "n1/c0/op", "n1/c1/op", "n1/n0/op"]),
+])
+def test_doc_examples_counts(marker, count, paths):
+    space = _doc_example(marker)
+    assert [d.path for d in archspace.decisions(space)] == paths
+    assert cardinality(space).architectures == count
+    assert check_space(space).configs == count
