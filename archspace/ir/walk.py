@@ -926,8 +926,10 @@ class Walker:
         def run() -> None:
             with self.region("branch", Branch(label=label, body=body), label):
                 for conj in conjs:  # several only in the declaration domain (a disjunction)
-                    self.walk_body(body, scope.child(path=path, cond=scope.cond + conj,
-                                                     env=dict(scope.env)))
+                    cond = _conjoin(scope.cond, conj)
+                    if cond is not None:
+                        self.walk_body(body, scope.child(path=path, cond=cond,
+                                                         env=dict(scope.env)))
         return run
 
     def on_repeat_count(self, stmt: RepeatCountStmt, seg: str, scope: Scope) -> None:
@@ -963,11 +965,14 @@ class Walker:
 
         def copy(k: int) -> None:
             for conj in _union([c for v, c in outs if v is UNKNOWN or v > k]):
+                cond = _conjoin(scope.cond, conj)
+                if cond is None:
+                    continue
                 env = dict(scope.env)
                 if stmt.index is not None:
                     env[stmt.index] = k
                 self.walk_body(stmt.body, scope.child(
-                    path=join(scope.path, f"{seg}[{k}]"), env=env, cond=scope.cond + conj,
+                    path=join(scope.path, f"{seg}[{k}]"), env=env, cond=cond,
                     shared_path=path, shared_cond=shared_cond))
 
         with self.region("repeat", stmt):
@@ -1123,6 +1128,22 @@ def _union(conjs: list[tuple]) -> list[tuple]:
         vals = groups.setdefault(key, [])
         vals.extend(v for v in conj[-1].values if v not in vals)
     return [pre + (Cond(path=p, values=tuple(vals)),) for (pre, p), vals in groups.items()]
+
+
+def _conjoin(cond: tuple, conj: tuple) -> tuple | None:
+    """`cond and conj`, a term on a decision `cond` already constrains intersected with it
+    (`g in {2, 3} and g = 3` -> `g = 3`); None when no value is left (never walked)."""
+    out = list(cond)
+    for term in conj:
+        i = next((j for j, c in enumerate(out) if c.path == term.path), None)
+        if i is None:
+            out.append(term)
+            continue
+        values = tuple(v for v in out[i].values if v in term.values)
+        if not values:
+            return None
+        out[i] = Cond(path=term.path, values=values)
+    return tuple(out)
 
 
 def _merge_outcomes(out: list[tuple[Any, tuple]]) -> list[tuple[Any, tuple]]:
