@@ -21,6 +21,7 @@ A new construct is an `on_<kind>` method here; the domains get it for free.
 from __future__ import annotations
 
 import itertools
+import math
 from contextlib import contextmanager, nullcontext
 from typing import Any, Callable
 
@@ -879,8 +880,9 @@ class Walker:
                 self._probe = assumed
                 # a decision read after others is used only where they took these values
                 # (`wide and kernel > 1` reads kernel only where wide is true)
-                self.use_cond = use + tuple(Cond(path=p, values=(v,))
-                                            for p, v in assumed.items() if v is not UNKNOWN)
+                terms = tuple(Cond(path=p, values=(v,))
+                              for p, v in assumed.items() if v is not UNKNOWN)
+                self.use_cond = _conjoin(use, terms) or use + terms
                 try:
                     value = read()
                 except _ProbeNeed as need:
@@ -1000,7 +1002,7 @@ class Walker:
         if twice is not None:
             raise ArchTypeError(f"pick lists the input '{twice}' twice", stmt.span,
                                 "each input may be picked once")
-        if _n_choose_k(len(names), k) > MAX_PICK_SETS:
+        if math.comb(len(names), k) > MAX_PICK_SETS:
             raise ArchTypeError(f"pick {k} of {len(names)}: more than {MAX_PICK_SETS:,} sets",
                                 stmt.span, "pick from fewer inputs")
         sets = [PICK_SEP.join(c) for c in itertools.combinations(names, k)]
@@ -1109,12 +1111,6 @@ def truth(v: Any, span: Span | None) -> Any:
         return v
     raise ArchTypeError(f"a condition must be true or false, got {_label_of(v)}", span,
                         "compare it, e.g. `x != 0`")
-
-
-def _n_choose_k(n: int, k: int) -> int:
-    from math import comb
-
-    return comb(n, k)
 
 
 def _union(conjs: list[tuple]) -> list[tuple]:
