@@ -21,7 +21,7 @@ from .nodes import CallStmt, NameRef, OptionalStmt, ParamDecl
 from .params import BoolParam, ChoiceParam, FixedParam, FloatParam, IntParam
 from .space import Space
 from .walk import (MAX_REPEAT, UNKNOWN, Cond, ParamBinding, RepeatBinding, Scope,  # noqa: F401
-                   Walker, join, render_ref)
+                   Walker, _merge_terms, join, render_ref)
 
 Value = Union[bool, int, float, str]
 
@@ -232,6 +232,7 @@ class Explorer(Walker):
         self.sink = ErrorSink()
         self.use_cond: tuple = ()
         self.steps = 0  # statements walked, against MAX_WALK_STEPS
+        self._probe_uses: dict[str, list] | None = None  # see outcomes
         # labels seen so far in walk order, for the static check of taps (`merge .. with x`,
         # `from x`): plain or statically indexed names, and bases of dynamically indexed ones
         self.tap_names: set[str] = set()
@@ -332,9 +333,28 @@ class Explorer(Walker):
         # the condition of the statement being walked, not of the scope the name lives in:
         # a block argument is evaluated where the block uses it
         p = self.pending.get(binding.path)
-        if p is not None:  # None: its declaration was malformed (already reported)
+        if self._probe_uses is not None:  # enumerating a condition: see outcomes
+            self._probe_uses.setdefault(binding.path, []).append(self.use_cond)
+        elif p is not None:  # None: its declaration was malformed (already reported)
             p.add_when(self.use_cond)
         return UNKNOWN
+
+    def outcomes(self, read: Any, span: Span | None) -> list:
+        # a parameter a condition reads is used under each case that reads it; the cases are
+        # merged (`a = 1 or a = 2 or a = 3` -> `a in {1, 2, 3}`) before they become its uses
+        saved, self._probe_uses = self._probe_uses, {}
+        try:
+            out = super().outcomes(read, span)
+        finally:
+            uses, self._probe_uses = self._probe_uses, saved
+        for path, conds in uses.items():
+            p = self.pending.get(path)
+            for conj in _merge_terms(list(dict.fromkeys(conds))):
+                if saved is not None:
+                    saved.setdefault(path, []).append(conj)
+                elif p is not None:
+                    p.add_when(conj)
+        return out
 
     def inline_value(self, param: Any, path: str, scope: Scope, span: Span | None) -> Any:
         if isinstance(param, FixedParam):
@@ -555,7 +575,6 @@ def _simplify(conjs: Iterable[tuple]) -> list[tuple]:
         return all(any(b.path == a.path and set(b.values) <= set(a.values) for b in c)
                    for a in o)
 
-    conjs = _merge_terms(conjs)
     out = []
     for i, c in enumerate(conjs):
         # of two equivalent conjunctions keep the first
@@ -564,37 +583,6 @@ def _simplify(conjs: Iterable[tuple]) -> list[tuple]:
             continue
         out.append(c)
     return out
-
-
-def _merge_terms(conjs: list[tuple], limit: int = 64) -> list[tuple]:
-    """Conjunctions equal but for the values of one decision become one (`a = 1 and b = 2 or
-    a = 1 and b = 3` -> `a = 1 and b in {2, 3}`): what an enumerated condition leaves."""
-    if len(conjs) > limit:
-        return conjs
-    conjs = list(conjs)
-    i = 0
-    while i < len(conjs):
-        for j in range(i + 1, len(conjs)):
-            merged = _merge_pair(conjs[i], conjs[j])
-            if merged is not None:
-                conjs[i] = merged
-                del conjs[j]
-                break
-        else:
-            i += 1
-    return conjs
-
-
-def _merge_pair(a: tuple, b: tuple) -> tuple | None:
-    da, db = {c.path: c for c in a}, {c.path: c for c in b}
-    if len(da) != len(a) or len(db) != len(b) or da.keys() != db.keys():
-        return None
-    diff = [p for p in da if set(da[p].values) != set(db[p].values)]
-    if len(diff) != 1:
-        return None
-    p = diff[0]
-    values = da[p].values + tuple(v for v in db[p].values if v not in da[p].values)
-    return tuple(Cond(path=p, values=values) if c.path == p else c for c in a)
 
 
 _CACHE: dict[int, tuple[Space, DecisionList]] = {}

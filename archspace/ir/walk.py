@@ -1114,16 +1114,47 @@ def truth(v: Any, span: Span | None) -> Any:
 
 
 def _union(conjs: list[tuple]) -> list[tuple]:
-    """A disjunction of conjunctions, with conjunctions that differ only in the values of
-    their last term merged into one (`d = 2 or d = 3` -> `d in {2, 3}`)."""
+    """A disjunction of conjunctions, those equal but for one decision's values merged
+    (`d = 2 or d = 3` -> `d in {2, 3}`)."""
     if () in conjs:
         return [()]
-    groups: dict[tuple, list] = {}
+    groups: dict[tuple, list] = {}  # first (linear): equal but for the last term's values
     for conj in conjs:
-        key = (conj[:-1], conj[-1].path)
-        vals = groups.setdefault(key, [])
+        vals = groups.setdefault((conj[:-1], conj[-1].path), [])
         vals.extend(v for v in conj[-1].values if v not in vals)
-    return [pre + (Cond(path=p, values=tuple(vals)),) for (pre, p), vals in groups.items()]
+    return _merge_terms([pre + (Cond(path=p, values=tuple(vals)),)
+                         for (pre, p), vals in groups.items()])
+
+
+def _merge_terms(conjs: list[tuple], limit: int = 64) -> list[tuple]:
+    """Conjunctions equal but for the values of one decision become one (`a = 1 and b = 2 or
+    a = 1 and b = 3` -> `a = 1 and b in {2, 3}`): what an enumerated condition leaves."""
+    if len(conjs) > limit:
+        return conjs
+    conjs = list(conjs)
+    i = 0
+    while i < len(conjs):
+        for j in range(i + 1, len(conjs)):
+            merged = _merge_pair(conjs[i], conjs[j])
+            if merged is not None:
+                conjs[i] = merged
+                del conjs[j]
+                break
+        else:
+            i += 1
+    return conjs
+
+
+def _merge_pair(a: tuple, b: tuple) -> tuple | None:
+    da, db = {c.path: c for c in a}, {c.path: c for c in b}
+    if len(da) != len(a) or len(db) != len(b) or da.keys() != db.keys():
+        return None
+    diff = [p for p in da if set(da[p].values) != set(db[p].values)]
+    if len(diff) != 1:
+        return None
+    p = diff[0]
+    values = da[p].values + tuple(v for v in db[p].values if v not in da[p].values)
+    return tuple(Cond(path=p, values=values) if c.path == p else c for c in a)
 
 
 def _conjoin(cond: tuple, conj: tuple) -> tuple | None:
