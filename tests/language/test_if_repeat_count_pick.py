@@ -207,6 +207,19 @@ def test_nas_bench_201_compiles_and_none_is_zero(keras):
     assert to_keras(space, cfg, compile=False).count_params() == build_graph(space, cfg).params
 
 
+@pytest.mark.slow
+def test_the_python_emitter_writes_picks_and_zero_edges(keras):
+    from archspace.compile.python_emitter import emit_python
+
+    for name, seed in (("nas_bench_201_cell", 4), ("darts_normal_cell", 2)):
+        space = load(name)
+        cfg = archspace.sample_config(space, seed)
+        scope: dict = {}
+        exec(compile(emit_python(space, cfg), f"{name}.py", "exec"), scope)
+        assert scope["build_model"](compile=False).count_params() == \
+            build_graph(space, cfg).params
+
+
 # ---- errors ------------------------------------------------------------------------------------
 def test_a_condition_must_be_a_truth_value():
     e = fail("""
