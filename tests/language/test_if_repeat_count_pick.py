@@ -149,6 +149,15 @@ def test_darts_cell_builds_the_picked_edges():
             assert {k.split("/")[1] for k in cfg if k.startswith(f"n{i}/")} == set(picked)
 
 
+def test_a_search_report_names_the_picked_inputs():
+    from archspace.search.report import describe
+
+    space = load("darts_normal_cell")
+    cfg = archspace.sample_config(space, 1)
+    line = next(x for x in describe(space, cfg) if x.startswith("Picked inputs: "))
+    assert all(f"n{i} = {cfg[f'n{i}']}" in line for i in range(4))
+
+
 @pytest.mark.slow
 def test_pick_is_one_keras_tuner_choice_over_the_sets():
     kt = pytest.importorskip("keras_tuner")
