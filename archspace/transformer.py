@@ -456,10 +456,17 @@ class ToIR(Transformer_NonRecursive):
         return node
 
     def or_expr(self, meta, c):
-        return E.BinOp(op="or", left=c[0], right=c[1], span=self._span(meta))
+        return self._logic(meta, c, "or")
 
     def and_expr(self, meta, c):
-        return E.BinOp(op="and", left=c[0], right=c[1], span=self._span(meta))
+        return self._logic(meta, c, "and")
+
+    def _logic(self, meta, c, op: str):
+        # the keyword is not kept in the tree: a token at the expression stands for it, so
+        # that a too long chain `a or b or ...` is reported like one of `+`
+        tok = Token(op.upper(), op, line=meta.line, column=meta.column, end_line=meta.end_line,
+                    end_column=meta.end_column)
+        return self._binop(meta, [c[0], tok, c[1]])
 
     def not_expr(self, meta, c):
         return E.Not(operand=c[0], span=self._span(meta))
