@@ -10,6 +10,7 @@ ratio used only inside an optional SE block is inactive when the block is off.
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from typing import Any, Iterable, Literal, Union
 
 from pydantic import ValidationError
@@ -192,6 +193,9 @@ class DecisionList(Node):
     decisions: tuple[Decision, ...] = ()
     #: fixed values and constants that are not searched but shape the network
     constants: tuple[tuple[str, Value], ...] = ()
+    #: decisions whose activity is an over-approximation (used inside an `if` that a tensor
+    #: shape decides): counting configurations with them gives an upper bound
+    loose: tuple[str, ...] = ()
 
     def __iter__(self):  # type: ignore[override]
         return iter(self.decisions)
@@ -233,6 +237,8 @@ class Explorer(Walker):
         self.use_cond: tuple = ()
         self.steps = 0  # statements walked, against MAX_WALK_STEPS
         self._probe_uses: dict[str, list] | None = None  # see outcomes
+        self._loose = 0                   # inside `loosely()`
+        self.loose_paths: set[str] = set()
         # labels seen so far in walk order, for the static check of taps (`merge .. with x`,
         # `from x`): plain or statically indexed names, and bases of dynamically indexed ones
         self.tap_names: set[str] = set()
@@ -244,6 +250,8 @@ class Explorer(Walker):
     # ---- registration -----------------------------------------------------------------------
     def register(self, path: str, fields: dict[str, Any], cond: tuple | None,
                  span: Span | None) -> None:
+        if self._loose:
+            self.loose_paths.add(path)
         p = self.pending.get(path)
         if p is None:
             p = self.pending[path] = _Pending(fields, span)
@@ -333,11 +341,21 @@ class Explorer(Walker):
         # the condition of the statement being walked, not of the scope the name lives in:
         # a block argument is evaluated where the block uses it
         p = self.pending.get(binding.path)
+        if self._loose:
+            self.loose_paths.add(binding.path)
         if self._probe_uses is not None:  # enumerating a condition: see outcomes
             self._probe_uses.setdefault(binding.path, []).append(self.use_cond)
         elif p is not None:  # None: its declaration was malformed (already reported)
             p.add_when(self.use_cond)
         return UNKNOWN
+
+    @contextmanager
+    def loosely(self):
+        self._loose += 1
+        try:
+            yield
+        finally:
+            self._loose -= 1
 
     def outcomes(self, read: Any, span: Span | None) -> list:
         # a parameter a condition reads is used under each case that reads it; the cases are
@@ -530,7 +548,8 @@ class Explorer(Walker):
         for path, p in self.pending.items():
             when = tuple(_simplify(p.when))
             decisions.append(Decision(path=path, when=when, span=p.span, **p.fields))
-        return DecisionList(space=self.space.name, decisions=tuple(_parents_first(decisions)))
+        return DecisionList(space=self.space.name, decisions=tuple(_parents_first(decisions)),
+                            loose=tuple(sorted(self.loose_paths & set(self.pending))))
 
 
 def _parents_first(decisions: list[Decision]) -> list[Decision]:

@@ -920,8 +920,16 @@ class Walker:
                 arms.append((key, self._if_arm(body, label, scope, join(path, label), conjs)))
         if any(c for _v, c in outs):  # enumerated: the uses of its decisions are recorded
             read = lambda: UNKNOWN  # noqa: E731
-        with self.region("if", stmt):
+        # decided by a shape (or a continuous float): both bodies are walked where either
+        # may be built, so the activity of the decisions inside is an over-approximation
+        loose = self.loosely() if any(v is UNKNOWN for v, _c in outs) else _NO_REGION
+        with self.region("if", stmt), loose:
             self.branches(read, arms, path, stmt.span)
+
+    def loosely(self) -> Any:
+        """A context in which the decisions registered or used may be reported active where
+        they are not (the declaration domain marks them; cardinality is then a bound)."""
+        return _NO_REGION
 
     def _if_arm(self, body: tuple, label: str, scope: Scope, path: str,
                 conjs: list[tuple]) -> Callable[[], None]:

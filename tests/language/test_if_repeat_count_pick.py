@@ -229,6 +229,27 @@ def test_the_python_emitter_writes_picks_and_zero_edges(keras):
             build_graph(space, cfg).params
 
 
+def test_decisions_under_a_shape_condition_make_the_count_a_bound():
+    space = archspace.parse(textwrap.dedent("""
+        input x: 8x8x4
+        param k = choice(1, 3)
+        block b(c) {
+          if in.channels == c { optional bn } else { conv(c, k) }
+        }
+        network {
+          b(4)
+          b(8)
+        }
+        """), "t.arch")
+    dl = archspace.decisions(space)
+    assert set(dl.loose) == {"k", "b/if/then/bn", "b_2/if/then/bn"}
+    card = cardinality(space)
+    assert not card.exact and card.architectures == 8  # an upper bound: both bodies counted
+    # built: b(4) takes `then` (optional bn: 2), b(8) takes `else` (kernel k: 2)
+    report = check_space(space)
+    assert report.exact and report.configs == 4
+
+
 # ---- errors ------------------------------------------------------------------------------------
 def test_a_condition_must_be_a_truth_value():
     e = fail("""
