@@ -338,6 +338,24 @@ class ToIR(Transformer_NonRecursive):
     def repeat_name(self, meta, c):
         return (_str(c[0]), _str(c[1]) if c[1] is not None else None)
 
+    def repeat_count_stmt(self, meta, c):
+        name, count, body = c
+        rname, index = name if name is not None else (None, None)
+        return ir.RepeatCountStmt(name=rname, index=index, count=count, body=body,
+                                  span=self._span(meta))
+
+    def if_stmt(self, meta, c):
+        cond, then, orelse = (c + [None])[:3]  # (an absent `else` leaves no placeholder)
+        if isinstance(orelse, ir.IfStmt):  # `else if`: a body of one if statement
+            orelse = (orelse,)
+        return ir.IfStmt(cond=cond, then=then, orelse=orelse, span=self._span(meta))
+
+    def pick_stmt(self, meta, c):
+        name, k, *taps, merge, body, label = c
+        return ir.PickStmt(name=_str(name) if name is not None else None, k=self._bound(k),
+                           taps=tuple(taps), merge=merge, body=body, label=label,
+                           span=self._span(meta))
+
     def range(self, meta, c):
         return tuple(self._bound(b) for b in c)
 
@@ -443,6 +461,22 @@ class ToIR(Transformer_NonRecursive):
         self._chain[id(node)] = n
         self._keep.append(node)
         return node
+
+    def or_expr(self, meta, c):
+        return self._logic(meta, c, "or")
+
+    def and_expr(self, meta, c):
+        return self._logic(meta, c, "and")
+
+    def _logic(self, meta, c, op: str):
+        # the keyword is not kept in the tree: a token at the expression stands for it, so
+        # that a too long chain `a or b or ...` is reported like one of `+`
+        tok = Token(op.upper(), op, line=meta.line, column=meta.column, end_line=meta.end_line,
+                    end_column=meta.end_column)
+        return self._binop(meta, [c[0], tok, c[1]])
+
+    def not_expr(self, meta, c):
+        return E.Not(operand=c[0], span=self._span(meta))
 
     def neg(self, meta, c):
         operand = c[1]

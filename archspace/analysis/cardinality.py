@@ -251,11 +251,14 @@ def _groups(decisions: list[Decision]) -> list[list[Decision]]:
     return [out[k] for k in sorted(out)]
 
 
-def _part(decisions: list[Decision], possible: dict[str, bool]) -> Part:
+def _part(decisions: list[Decision], possible: dict[str, bool],
+          loose: frozenset[str] = frozenset()) -> Part:
     part = Part()
     for members in _groups(decisions):
         naive = math.prod(d.size or 1 for d in members if d.when)
-        exact = True
+        # a decision whose activity is over-approximated (see DecisionList.loose) makes the
+        # count of its group an upper bound
+        exact = not any(d.path in loose for d in members)
         try:
             n, poss = count_models(members)
         except TooMuchWork:
@@ -281,8 +284,10 @@ def cardinality(space: Space | DecisionList) -> Cardinality:
         (train if d.path.startswith("train/") else
          search if d.path.startswith("search/") else arch).append(d)
     possible: dict[str, bool] = {}
-    result = Cardinality(architecture=_part(arch, possible), training=_part(train, possible),
-                         search=_part(search, possible))
+    loose = frozenset(dl.loose)
+    result = Cardinality(architecture=_part(arch, possible, loose),
+                         training=_part(train, possible, loose),
+                         search=_part(search, possible, loose))
     result.unused = [d.path for d in dl.decisions if d.when == ()]
     result.never_active = [d.path for d in dl.decisions
                            if d.when != () and not possible.get(d.path, True)]

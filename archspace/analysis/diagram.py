@@ -22,7 +22,8 @@ from typing import Any
 
 from ..ir import Space
 from ..ir import expr as E
-from ..ir.nodes import CallStmt, NameRef, ParallelStmt, SkipStmt, TowersStmt
+from ..ir.nodes import (CallStmt, NameRef, ParallelStmt, PickStmt, RepeatCountStmt, SkipStmt,
+                        TowersStmt)
 from ..ir.params import BoolParam, ChoiceParam, FixedParam, FloatParam, IntParam
 from ..ir.walk import UNKNOWN, Walker
 
@@ -30,7 +31,7 @@ MAX_NODES = 600  # past this, blocks are drawn as single boxes
 
 
 # ---- expressions back to text ---------------------------------------------------------------
-_PREC = {"<=": 1, ">=": 1, "==": 1, "!=": 1, "<": 1, ">": 1, "+": 2, "-": 2, "*": 3, "/": 3,
+_PREC = {"or": 0.2, "and": 0.4, "<=": 1, ">=": 1, "==": 1, "!=": 1, "<": 1, ">": 1, "+": 2, "-": 2, "*": 3, "/": 3,
          "//": 3, "%": 3}
 
 
@@ -79,9 +80,12 @@ def expr_text(x: Any, prec: int = 0) -> str:
         return f"@{x.label}"
     if isinstance(x, E.Neg):
         return "-" + expr_text(x.operand, 4)
+    if isinstance(x, E.Not):
+        s = "not " + expr_text(x.operand, 0.5)
+        return f"({s})" if prec > 0.5 else s
     if isinstance(x, E.BinOp):
         p = _PREC[x.op]
-        s = f"{expr_text(x.left, p)} {x.op} {expr_text(x.right, p + 1)}"
+        s = f"{expr_text(x.left, p)} {x.op} {expr_text(x.right, p + (1 if p >= 1 else 0.1))}"
         return f"({s})" if p < prec else s
     if isinstance(x, E.ListExpr):
         return "[" + ", ".join(expr_text(i) for i in x.items) + "]"
@@ -302,9 +306,12 @@ class _Drawing(Walker):
         return ref.name
 
     # control: every alternative, a repeat's body once, towers bodies once
-    def copies(self, path, lo, hi, fixed, run, span) -> None:
+    def copies(self, path, lo, hi, fixed, run, span, count=None) -> None:
         if hi > 0:
             run(0)
+
+    def unknown_count(self, stmt: Any) -> int:
+        return 1  # a `repeat name = expr` body is drawn once, like every repeat's
 
     def towers_run(self, inputs, run, close, where, span) -> None:
         starts = [self.taps.get(n) for n in inputs]
@@ -344,6 +351,10 @@ class _Drawing(Walker):
         if self.muted or isinstance(stmt, TowersStmt):
             return self.cur
         as_ = f" as {ref_text(stmt.label)}" if getattr(stmt, "label", None) else ""
+        if isinstance(stmt, PickStmt):  # after the join of the picked edges
+            merge = self.d.node(f"merge {expr_text(stmt.merge)}{as_}", "merge", self.cl)
+            self.d.edge(self.cur, merge)
+            return merge
         if isinstance(stmt, ParallelStmt):
             merge = self.d.node(f"merge {expr_text(stmt.merge)}{as_}", "merge", self.cl)
             for x in xs:
@@ -410,6 +421,10 @@ class _Drawing(Walker):
                 stmt.default.value else ""
             self.cl = d.cluster(f"optional {stmt.name or _stmt_name(inner)}{default}",
                                 "optional", parent, dashed=True)
+        elif kind == "repeat" and isinstance(stmt, RepeatCountStmt):
+            name = (stmt.name or "repeat") + (f"[{stmt.index}]" if stmt.index else "")
+            self.cl = d.cluster(f"repeat {name} = {expr_text(stmt.count)} (copies)", "repeat",
+                                parent)
         elif kind == "repeat":
             name = (stmt.name or "repeat") + (f"[{stmt.index}]" if stmt.index else "")
             default = f", default {expr_text(stmt.default)}" if stmt.default is not None else ""
@@ -417,8 +432,12 @@ class _Drawing(Walker):
                                 f"{default} " + ("(copies share one set of weights)"
                                                  if stmt.shared else "(copies)"),
                                 "repeat", parent)
-        elif kind == "choice":
-            diamond = d.node(f"choice {stmt.name or ''}".strip(), "choice", parent)
+        elif kind in ("choice", "if", "pick"):
+            text = f"choice {stmt.name or ''}".strip() if kind == "choice" else \
+                f"if {expr_text(stmt.cond)}" if kind == "if" else \
+                f"pick {stmt.name + ' ' if stmt.name else ''}{expr_text(stmt.k)} of (" + \
+                ", ".join(ref_text(r) for r in stmt.taps) + ")"
+            diamond = d.node(text, "choice", parent)
             d.edge(start, diamond)
             join = d.node("", "join", parent)
             self.frames.append(("choice", diamond, join))

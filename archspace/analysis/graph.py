@@ -161,8 +161,9 @@ class Builder(Walker):
                 run()
                 return
 
-    def copies(self, path, lo, hi, fixed, run, span):
-        count = fixed if fixed is not None else int(self.decide(path, span))
+    def copies(self, path, lo, hi, fixed, run, span, count=None):
+        count = fixed if fixed is not None else int(count() if count is not None
+                                                     else self.decide(path, span))
         for k in range(count):
             run(k)
 

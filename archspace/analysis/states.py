@@ -284,6 +284,7 @@ class SpaceWalker(Walker):
         self.dg = Diagram()
         self._reading: set[str] | None = None
         self._read_paths: set[str] = set()
+        self._outcomes: dict[int, list] = {}  # per position: the values a condition can take
 
     # ---- entry ----------------------------------------------------------------------------
     def run(self) -> list[State]:
@@ -393,6 +394,18 @@ class SpaceWalker(Walker):
 
     def decision_value(self, path, span):
         return self.value(path, span)
+
+    def decision_domain(self, path: str) -> tuple | None:
+        d = self.decisions.get(path)
+        return None if d is None else d.domain_values()
+
+    def outcomes(self, read, span):
+        # enumerated in the trace pass (every value unknown, like the Explorer); the real pass
+        # walks the same arms and copies (positions agree) and reads values per state
+        if self.trace:
+            seen = dict.fromkeys((type(v), v) for v, _ in super().outcomes(read, span))
+            self._outcomes[self.pos] = [(v, ()) for _t, v in seen]
+        return self._outcomes[self.pos]
 
     def repeat_count(self, binding, scope):
         return binding.fixed if binding.fixed is not None else self.value(binding.count_path)
@@ -835,15 +848,16 @@ class SpaceWalker(Walker):
         self.S = self.each(self.S, merge, where, span, per_lane=False)
 
     def copies(self, path: str, lo: int, hi: int, fixed: int | None,
-               run: Callable[[int], None], span: Span | None) -> None:
+               run: Callable[[int], None], span: Span | None,
+               count: Callable[[], int] | None = None) -> None:
         entry = self.pos
         # lazily, a state decides "stop after k copies, or go on" at each copy boundary, so
         # the copies are walked once per shape rather than once per count (not when the body
         # itself reads the count: then it forks up front)
-        lazy = fixed is None and path not in self.eager
+        lazy = fixed is None and path not in self.eager and count is None
         if self.trace:
             if fixed is None:
-                self.value(path, span)
+                count() if count is not None else self.value(path, span)
         elif fixed is not None:
             self.apply(lambda s: s.push(("repeat", fixed)))
         elif lazy:
@@ -851,8 +865,8 @@ class SpaceWalker(Walker):
                 v = st.live.get(path)
                 self.lanewise(st, lambda s: s.push(("repeat", v, path, -1)))
         else:
-            self.S = self.each(self.S, lambda st: st.push(("repeat", int(self.value(path)))),
-                               path, span)
+            self.S = self.each(self.S, lambda st: st.push((
+                "repeat", int(count() if count is not None else self.value(path)))), path, span)
         stopped: list[State] = []
 
         def at_copy(k: int) -> Callable[[State], None]:
@@ -885,7 +899,7 @@ class SpaceWalker(Walker):
             run(k)
             self.S = self.S + waiting
         if self.trace:
-            if fixed is None and self.dec_reads.get(path, [-1])[-1] > entry:
+            if fixed is None and count is None and self.dec_reads.get(path, [-1])[-1] > entry:
                 self.eager.add(path)
             return
         self.S = [self._assign(st, path, hi) if st.top()[1] is None else st

@@ -10,6 +10,7 @@ ratio used only inside an optional SE block is inactive when the block is off.
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from typing import Any, Iterable, Literal, Union
 
 from pydantic import ValidationError
@@ -22,7 +23,7 @@ from .nodes import CallStmt, NameRef, OptionalStmt, ParamDecl
 from .params import BoolParam, ChoiceParam, FixedParam, FloatParam, IntParam
 from .space import Space
 from .walk import (MAX_REPEAT, UNKNOWN, Cond, ParamBinding, RepeatBinding, Scope,  # noqa: F401
-                   Walker, join, render_ref)
+                   Walker, _merge_terms, join, render_ref)
 
 Value = Union[bool, int, float, str]
 
@@ -44,7 +45,8 @@ class _TooLarge(Exception):
 class Decision(Node):
     path: str
     kind: Literal["int", "float", "choice", "bool"]
-    source: Literal["param", "inline", "repeat", "optional", "choice", "towers", "train", "search"]
+    source: Literal["param", "inline", "repeat", "optional", "choice", "towers", "pick", "train",
+                    "search"]
     lo: float | int | None = None
     hi: float | int | None = None
     step: float | int | None = None
@@ -192,6 +194,9 @@ class DecisionList(Node):
     decisions: tuple[Decision, ...] = ()
     #: fixed values and constants that are not searched but shape the network
     constants: tuple[tuple[str, Value], ...] = ()
+    #: decisions whose activity is an over-approximation (used inside an `if` that a tensor
+    #: shape decides): counting configurations with them gives an upper bound
+    loose: tuple[str, ...] = ()
 
     def __iter__(self):  # type: ignore[override]
         return iter(self.decisions)
@@ -232,6 +237,9 @@ class Explorer(Walker):
         self.sink = ErrorSink()
         self.use_cond: tuple = ()
         self.steps = 0  # statements walked, against MAX_WALK_STEPS
+        self._probe_uses: dict[str, list] | None = None  # see outcomes
+        self._loose = 0                   # inside `loosely()`
+        self.loose_paths: set[str] = set()
         # labels seen so far in walk order, for the static check of taps (`merge .. with x`,
         # `from x`): plain or statically indexed names, and bases of dynamically indexed ones
         self.tap_names: set[str] = set()
@@ -243,6 +251,8 @@ class Explorer(Walker):
     # ---- registration -----------------------------------------------------------------------
     def register(self, path: str, fields: dict[str, Any], cond: tuple | None,
                  span: Span | None) -> None:
+        if self._loose:
+            self.loose_paths.add(path)
         p = self.pending.get(path)
         if p is None:
             p = self.pending[path] = _Pending(fields, span)
@@ -333,9 +343,38 @@ class Explorer(Walker):
         # the condition of the statement being walked, not of the scope the name lives in:
         # a block argument is evaluated where the block uses it
         p = self.pending.get(binding.path)
-        if p is not None:  # None: its declaration was malformed (already reported)
+        if self._loose:
+            self.loose_paths.add(binding.path)
+        if self._probe_uses is not None:  # enumerating a condition: see outcomes
+            self._probe_uses.setdefault(binding.path, []).append(self.use_cond)
+        elif p is not None:  # None: its declaration was malformed (already reported)
             p.add_when(self.use_cond)
         return UNKNOWN
+
+    @contextmanager
+    def loosely(self):
+        self._loose += 1
+        try:
+            yield
+        finally:
+            self._loose -= 1
+
+    def outcomes(self, read: Any, span: Span | None) -> list:
+        # a parameter a condition reads is used under each case that reads it; the cases are
+        # merged (`a = 1 or a = 2 or a = 3` -> `a in {1, 2, 3}`) before they become its uses
+        saved, self._probe_uses = self._probe_uses, {}
+        try:
+            out = super().outcomes(read, span)
+        finally:
+            uses, self._probe_uses = self._probe_uses, saved
+        for path, conds in uses.items():
+            p = self.pending.get(path)
+            for conj in _merge_terms(list(dict.fromkeys(conds))):
+                if saved is not None:
+                    saved.setdefault(path, []).append(conj)
+                elif p is not None:
+                    p.add_when(conj)
+        return out
 
     def inline_value(self, param: Any, path: str, scope: Scope, span: Span | None) -> Any:
         if isinstance(param, FixedParam):
@@ -359,6 +398,13 @@ class Explorer(Walker):
 
     def repeat_count(self, binding: RepeatBinding, scope: Scope) -> Any:
         return binding.fixed if binding.fixed is not None else UNKNOWN
+
+    def decision_domain(self, path: str) -> tuple | None:
+        p = self.pending.get(path)
+        if p is None:
+            return None
+        values = Decision(path=path, **p.fields).domain_values()
+        return values if values is not None and len(values) <= MAX_LISTED else None
 
     def decision_value(self, path: str, span: Span | None) -> Any:
         return UNKNOWN
@@ -504,7 +550,8 @@ class Explorer(Walker):
         for path, p in self.pending.items():
             when = tuple(_simplify(p.when))
             decisions.append(Decision(path=path, when=when, span=p.span, **p.fields))
-        return DecisionList(space=self.space.name, decisions=tuple(_parents_first(decisions)))
+        return DecisionList(space=self.space.name, decisions=tuple(_parents_first(decisions)),
+                            loose=tuple(sorted(self.loose_paths & set(self.pending))))
 
 
 def _parents_first(decisions: list[Decision]) -> list[Decision]:

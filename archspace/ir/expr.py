@@ -65,13 +65,20 @@ class Position(Node):
 
 class BinOp(Node):
     kind: Literal["binop"] = "binop"
-    op: Literal["+", "-", "*", "/", "//", "%", "<=", ">=", "==", "!=", "<", ">"]
+    op: Literal["+", "-", "*", "/", "//", "%", "<=", ">=", "==", "!=", "<", ">", "and", "or"]
     left: "Expr"
     right: "Expr"
 
 
 class Neg(Node):
     kind: Literal["neg"] = "neg"
+    operand: "Expr"
+
+
+class Not(Node):
+    """`not x` (on booleans only)."""
+
+    kind: Literal["not"] = "not"
     operand: "Expr"
 
 
@@ -111,10 +118,10 @@ class ParamExpr(Node):
 
 
 Expr = Annotated[
-    Union[Num, Str, BoolLit, Dims, Name, Attr, InAttr, Position, BinOp, Neg, ListExpr,
+    Union[Num, Str, BoolLit, Dims, Name, Attr, InAttr, Position, BinOp, Neg, Not, ListExpr,
           Objective, Call, ParamExpr],
     Field(discriminator="kind"),
 ]
 
-for _m in (BinOp, Neg, ListExpr, KwArg, Call):
+for _m in (BinOp, Neg, Not, ListExpr, KwArg, Call):
     _m.model_rebuild()

@@ -7,7 +7,7 @@ from typing import Any
 
 from . import expr as E
 from .nodes import Branch, CallStmt, ChoiceStmt, MergeStmt, NameRef, OptionalStmt, \
-    ParallelStmt, RepeatStmt, SkipStmt, TowersStmt
+    ParallelStmt, PickStmt, RepeatCountStmt, RepeatStmt, SkipStmt, TowersStmt
 
 
 def join(*parts: str) -> str:
@@ -63,8 +63,10 @@ def _base_segment(stmt: Any, env: dict[str, Any]) -> str:
         return name or "optional"
     if isinstance(stmt, CallStmt):
         return stmt.op
-    if isinstance(stmt, (RepeatStmt, ChoiceStmt, ParallelStmt, SkipStmt)):
+    if isinstance(stmt, (RepeatStmt, ChoiceStmt, ParallelStmt, SkipStmt, PickStmt)):
         return name or stmt.kind
+    if isinstance(stmt, RepeatCountStmt):
+        return name or "repeat"
     if isinstance(stmt, MergeStmt):
         return "merge"
     if isinstance(stmt, TowersStmt):

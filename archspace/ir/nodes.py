@@ -13,7 +13,7 @@ from .params import Param
 #: words that start a statement: a block named so could not be called
 STATEMENT_KEYWORDS = frozenset({"optional", "repeat", "choice", "parallel", "skip", "merge",
                                 "towers", "from", "output", "let", "param", "shared",
-                                "reuse"})
+                                "reuse", "if", "else", "pick"})
 
 
 class NameRef(Node):
@@ -157,11 +157,49 @@ class ReuseStmt(Node):
     ref: NameRef
 
 
+class IfStmt(Node):
+    """`if expand != 1 { conv(..) } else { .. }`: the body whose condition holds. A condition
+    known when the template is read picks its body then; one that reads a searched value is a
+    searched condition (the decisions inside are active exactly when it holds)."""
+
+    kind: Literal["if"] = "if"
+    cond: Expr
+    then: tuple["Stmt", ...]
+    orelse: tuple["Stmt", ...] | None = None
+
+
+class RepeatCountStmt(Node):
+    """`repeat up[i] = down.count { ... }`: as many copies as the expression gives in each
+    configuration (an expression of constants and other decisions); not a decision itself."""
+
+    kind: Literal["repeat_count"] = "repeat_count"
+    name: str | None = None
+    index: str | None = None
+    count: Expr
+    body: tuple["Stmt", ...]
+
+
+class PickStmt(Node):
+    """`pick n2 2 of (c0, c1, n0) merge add { edge } as n2`: one decision whose values are the
+    k-element sets of the listed taps (unordered, distinct); each picked tap runs through its
+    own copy of the body (decisions under `n2/<tap>/`), then the results are merged."""
+
+    kind: Literal["pick"] = "pick"
+    name: str | None = None
+    k: Expr
+    taps: tuple[NameRef, ...]
+    merge: Expr
+    body: tuple["Stmt", ...] = ()
+    label: NameRef | None = None
+
+
 Stmt = Annotated[
     Union[CallStmt, LetStmt, ParamDecl, OptionalStmt, RepeatStmt, ChoiceStmt, ParallelStmt,
-          SkipStmt, MergeStmt, TowersStmt, PositionStmt, FromStmt, OutputStmt, ReuseStmt],
+          SkipStmt, MergeStmt, TowersStmt, PositionStmt, FromStmt, OutputStmt, ReuseStmt,
+          IfStmt, RepeatCountStmt, PickStmt],
     Field(discriminator="kind"),
 ]
 
-for _m in (OptionalStmt, RepeatStmt, Branch, ChoiceStmt, ParallelStmt, SkipStmt, TowersStmt):
+for _m in (OptionalStmt, RepeatStmt, Branch, ChoiceStmt, ParallelStmt, SkipStmt, TowersStmt,
+           IfStmt, RepeatCountStmt, PickStmt):
     _m.model_rebuild()

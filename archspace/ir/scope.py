@@ -51,6 +51,7 @@ class RepeatBinding:
 
     count_path: str
     fixed: int | None
+    count: Any = None  # `repeat name = expr`: a Thunk of the count expression (no decision)
 
 
 class Thunk:

@@ -20,6 +20,8 @@ A new construct is an `on_<kind>` method here; the domains get it for free.
 
 from __future__ import annotations
 
+import itertools
+import math
 from contextlib import contextmanager, nullcontext
 from typing import Any, Callable
 
@@ -27,9 +29,10 @@ from ..errors import ArchError, ArchNameError, ArchTypeError
 from ..source import Span
 from . import expr as E
 from .functions import FUNCTIONS, apply_function, unknown_calls
-from .nodes import (STATEMENT_KEYWORDS, Branch, CallStmt, ChoiceStmt, FromStmt, LetStmt,
-                    MergeStmt, NameRef, OptionalStmt, OutputStmt, ParallelStmt, ParamDecl,
-                    PositionStmt, RepeatStmt, SkipStmt, TowersStmt)
+from .nodes import (STATEMENT_KEYWORDS, Branch, CallStmt, ChoiceStmt, FromStmt, IfStmt,
+                    LetStmt, MergeStmt, NameRef, OptionalStmt, OutputStmt, ParallelStmt,
+                    ParamDecl, PickStmt, PositionStmt, RepeatCountStmt, RepeatStmt, SkipStmt,
+                    TowersStmt)
 from .naming import (_static_index, branch_label, copy_layer_name, join, join_layer,  # noqa: F401
                      positional_slots, render_ref, segments)
 from .scope import UNKNOWN, Cond, ParamBinding, RepeatBinding, Scope, Thunk  # noqa: F401
@@ -37,6 +40,18 @@ from .space import Space
 
 MAX_BLOCK_DEPTH = 64
 MAX_REPEAT = 256  # copies of one repeat
+#: a condition or count is enumerated over the decisions it reads: at most this many cases
+MAX_OUTCOMES = 4096
+#: sets of one `pick` (C(n, k)); past it the decision is too large to list
+MAX_PICK_SETS = 10_000
+
+
+class _ProbeNeed(Exception):
+    """While a condition is enumerated: it read decision `path`, not assigned yet."""
+
+    def __init__(self, path: str):
+        super().__init__(path)
+        self.path = path
 
 
 class Walker:
@@ -57,6 +72,7 @@ class Walker:
         self.sharing = 0                 # > 0: layers built now reuse earlier ones' weights
         self._reusable: dict[str, tuple] = {}  # label -> (statement, seg, scope): `reuse`
         self._reused_label: NameRef | None = None
+        self._probe: dict[str, Any] | None = None  # see outcomes: assumed decision values
 
     #: the builder evaluates a `let` or block argument once; the explorer re-evaluates at each
     #: use so that a parameter's activity is the union of the places it is really used
@@ -82,6 +98,11 @@ class Walker:
 
     def repeat_count(self, binding: RepeatBinding, scope: Scope) -> Any:
         raise NotImplementedError
+
+    def decision_domain(self, path: str) -> tuple | None:
+        """Every value of the decision at `path`, when this walk knows its domain (used to
+        enumerate a searched condition, see `outcomes`); None: it stays unknown."""
+        return None
 
     def here(self) -> Any:
         """The tensor `in` refers to at this point of the walk (the builder's current node);
@@ -136,6 +157,11 @@ class Walker:
             if not _is_num(v):
                 raise ArchTypeError(f"cannot negate {v!r}", x.span)
             return -v
+        if isinstance(x, E.BinOp) and x.op in ("and", "or"):
+            return self.logic(x, ev)
+        if isinstance(x, E.Not):
+            v = truth(ev(x.operand), x.span)
+            return v if v is UNKNOWN else not v
         if isinstance(x, E.BinOp):
             a = ev(x.left)
             b = ev(x.right)
@@ -146,7 +172,7 @@ class Walker:
             _count[0] += 1
             base = where or "param"
             path = base if _count[0] == 1 else f"{base}_{_count[0]}"
-            return self.inline_value(x.param, path, scope, x.span)
+            return self.probed(path, self.inline_value(x.param, path, scope, x.span))
         if isinstance(x, E.Objective):
             return (x.direction, x.metric)
         if isinstance(x, E.Call):
@@ -169,7 +195,7 @@ class Walker:
                 b.value, b.done = self.force(b), True
             return b.value
         if isinstance(b, ParamBinding):
-            return self.param_value(b, scope, span)
+            return self.probed(b.path, self.param_value(b, scope, span))
         if isinstance(b, RepeatBinding):
             raise ArchTypeError(f"'{name}' is a repeat; use {name}.count for its chosen count",
                                 span)
@@ -190,7 +216,9 @@ class Walker:
             if x.attr != "count":
                 raise ArchNameError(f"a repeat has only '.count', not '.{x.attr}'", x.span,
                                     f"write {x.obj}.count")
-            return self.repeat_count(b, scope)
+            if b.count is not None:  # `repeat name = expr`: the expression, not a decision
+                return self.force(b.count)
+            return self.probed(b.count_path, self.repeat_count(b, scope))
         if self.space.input(x.obj) is not None and x.obj not in scope.env:
             return self.input_attr(x.obj, x.attr, x.span)
         from ..blocks.base import suggest
@@ -358,8 +386,10 @@ class Walker:
             run()
 
     def copies(self, path: str, lo: int, hi: int, fixed: int | None,
-               run: Callable[[int], None], span: Span | None) -> None:
-        """Repeat copies: copy k is walked where the count is above k."""
+               run: Callable[[int], None], span: Span | None,
+               count: Callable[[], int] | None = None) -> None:
+        """Repeat copies: copy k is walked where the count is above k. The count is the
+        decision at `path`, or `count()` (a `repeat name = expr`, no decision of its own)."""
         for k in range(hi):
             run(k)
 
@@ -1022,6 +1052,228 @@ class Walker:
                                 or "declare it with `output NAME: UNITS`")
         self.step(lambda: self.t_output(stmt.name), join(scope.path, seg), stmt.span, pure=True)
 
+    # ---- conditions, counts that are expressions, k-of-n picks ---------------------------------
+    def logic(self, x: E.BinOp, ev: Callable[[Any], Any]) -> Any:
+        """`a and b`, `a or b`, short-circuit like Python (the right side is not evaluated, so
+        its decisions are not read, when the left decides); an unknown side stays unknown
+        unless the other side decides."""
+        a = truth(ev(x.left), getattr(x.left, "span", None) or x.span)
+        if a is (x.op == "or"):
+            return a
+        b = truth(ev(x.right), getattr(x.right, "span", None) or x.span)
+        if a is UNKNOWN and b is not (x.op == "or"):
+            return UNKNOWN
+        return b
+
+    def probed(self, path: str, value: Any) -> Any:
+        """A decision's value as a walk reads it; while `outcomes` enumerates a condition, an
+        unknown value is the one assumed for that case (or a request to assume one)."""
+        if self._probe is None or value is not UNKNOWN:
+            return value
+        if path in self._probe:
+            return self._probe[path]
+        raise _ProbeNeed(path)
+
+    def outcomes(self, read: Callable[[], Any], span: Span | None) -> list[tuple[Any, tuple]]:
+        """Every value `read()` (an evaluation) takes, each with the condition (a conjunction
+        of `Cond`) under which it does: the decisions it reads are assumed one value at a
+        time, in the order it reads them. A walk that knows every value (one configuration)
+        gets one outcome with no condition; a value no decision explains (a tensor shape, a
+        continuous float) stays UNKNOWN."""
+        out: list[tuple[Any, tuple]] = []
+        todo: list[dict[str, Any]] = [{}]
+        saved, use = self._probe, self.use_cond
+        try:
+            while todo:
+                assumed = todo.pop()
+                self._probe = assumed
+                # a decision read after others is used only where they took these values
+                # (`wide and kernel > 1` reads kernel only where wide is true)
+                terms = tuple(Cond(path=p, values=(v,))
+                              for p, v in assumed.items() if v is not UNKNOWN)
+                self.use_cond = _conjoin(use, terms) or use + terms
+                try:
+                    value = read()
+                except _ProbeNeed as need:
+                    values = self.decision_domain(need.path)
+                    if values is None:
+                        todo.append({**assumed, need.path: UNKNOWN})
+                    else:
+                        todo.extend({**assumed, need.path: v} for v in reversed(values))
+                    if len(todo) + len(out) > MAX_OUTCOMES:
+                        raise ArchTypeError(f"this condition depends on too many decisions (over "
+                                            f"{MAX_OUTCOMES:,} combinations of their values)",
+                                            span, "split it, or use fewer searched values") \
+                            from None
+                    continue
+                out.append((value, tuple(Cond(path=p, values=(v,))
+                                         for p, v in assumed.items() if v is not UNKNOWN)))
+        finally:
+            self._probe, self.use_cond = saved, use
+        return _merge_outcomes(out)
+
+    def on_if(self, stmt: IfStmt, seg: str, scope: Scope) -> None:
+        """The body whose condition holds. Static conditions leave one arm; a searched one
+        keeps both, each walked under the decision values that lead to it."""
+        path = join(scope.path, seg)
+
+        def read() -> Any:
+            return truth(self.evaluate(stmt.cond, scope, join(path, "cond")),
+                         getattr(stmt.cond, "span", None) or stmt.span)
+
+        outs = self.outcomes(read, stmt.span)
+        arms = []
+        for key, body, label in ((True, stmt.then, "then"), (False, stmt.orelse or (), "else")):
+            conjs = _union([c for v, c in outs if v is key or v is UNKNOWN])
+            if conjs:
+                arms.append((key, self._if_arm(body, label, scope, join(path, label), conjs)))
+        if any(c for _v, c in outs):  # enumerated: the uses of its decisions are recorded
+            read = lambda: UNKNOWN  # noqa: E731
+        # decided by a shape (or a continuous float): both bodies are walked where either
+        # may be built, so the activity of the decisions inside is an over-approximation
+        loose = self.loosely() if any(v is UNKNOWN for v, _c in outs) else _NO_REGION
+        with self.region("if", stmt), loose:
+            self.branches(read, arms, path, stmt.span)
+
+    def loosely(self) -> Any:
+        """A context in which the decisions registered or used may be reported active where
+        they are not (the declaration domain marks them; cardinality is then a bound)."""
+        return _NO_REGION
+
+    def _if_arm(self, body: tuple, label: str, scope: Scope, path: str,
+                conjs: list[tuple]) -> Callable[[], None]:
+        def run() -> None:
+            with self.region("branch", Branch(label=label, body=body), label):
+                for conj in conjs:  # several only in the declaration domain (a disjunction)
+                    cond = _conjoin(scope.cond, conj)
+                    if cond is not None:
+                        self.walk_body(body, scope.child(path=path, cond=cond,
+                                                         env=dict(scope.env)))
+        return run
+
+    def on_repeat_count(self, stmt: RepeatCountStmt, seg: str, scope: Scope) -> None:
+        """`repeat up[i] = down.count { }`: copy k exists where the count is above k."""
+        path = join(scope.path, seg)
+        span = getattr(stmt.count, "span", None) or stmt.span
+
+        def read() -> Any:
+            v = self.evaluate(stmt.count, scope, join(path, "count"))
+            if v is UNKNOWN:
+                return v
+            if isinstance(v, float) and v.is_integer():
+                v = int(v)
+            if not (isinstance(v, int) and not isinstance(v, bool)) or v < 0:
+                raise ArchTypeError(f"a repeat count must be an integer >= 0, got {v!r}", span,
+                                    "use // for an integer division")
+            if v > MAX_REPEAT:
+                raise ArchTypeError(f"repeat count {v}: at most {MAX_REPEAT} copies", span)
+            return v
+
+        outs = self.outcomes(read, stmt.span)
+        counts = [v for v, _ in outs if v is not UNKNOWN]
+        if len(counts) < len(outs):
+            counts.append(self.unknown_count(stmt))
+        lo, hi = min(counts), max(counts)
+        if stmt.name is not None:
+            scope.env[stmt.name] = RepeatBinding(
+                count_path=path, fixed=None,
+                count=Thunk(stmt.count, scope.child(env=dict(scope.env)), join(path, "count"),
+                            self.here()))
+        copy0 = _union([c for v, c in outs if v is UNKNOWN or v > 0])
+        shared_cond = scope.cond + (copy0[0] if len(copy0) == 1 else ())
+
+        def copy(k: int) -> None:
+            for conj in _union([c for v, c in outs if v is UNKNOWN or v > k]):
+                cond = _conjoin(scope.cond, conj)
+                if cond is None:
+                    continue
+                env = dict(scope.env)
+                if stmt.index is not None:
+                    env[stmt.index] = k
+                self.walk_body(stmt.body, scope.child(
+                    path=join(scope.path, f"{seg}[{k}]"), env=env, cond=cond,
+                    shared_path=path, shared_cond=shared_cond))
+
+        with self.region("repeat", stmt):
+            self.copies(path, lo, hi, lo if lo == hi else None, copy, stmt.span, count=read)
+
+    def unknown_count(self, stmt: RepeatCountStmt) -> int:
+        """A `repeat name = expr` whose count no decision explains."""
+        raise ArchTypeError("the count of `repeat ... = expr` must depend only on constants and "
+                            "decisions, not on a tensor shape or a continuous float",
+                            getattr(stmt.count, "span", None) or stmt.span,
+                            "count with a repeat's .count, an int() or choice() parameter")
+
+    def on_pick(self, stmt: PickStmt, seg: str, scope: Scope) -> None:
+        """`pick n 2 of (a, b, c) merge add { edge }`: one decision over the k-element sets of
+        the taps (unordered: each set once); each tap in the set runs through its own copy of
+        the edge body, in the order listed, and the results are merged."""
+        path = join(scope.path, seg)
+        names = [self.tap_name(ref, scope) for ref in stmt.taps]
+        k = self.static(stmt.k, scope, "the number of picked inputs", stmt.span)
+        if not (isinstance(k, int) and not isinstance(k, bool)) or not 1 <= k <= len(names):
+            raise ArchTypeError(f"pick {k!r} of {len(names)} inputs: the number picked must be "
+                                f"an integer in 1..{len(names)}",
+                                getattr(stmt.k, "span", None) or stmt.span)
+        twice = next((n for i, n in enumerate(names) if n in names[:i]), None)
+        if twice is not None:
+            raise ArchTypeError(f"pick lists the input '{twice}' twice", stmt.span,
+                                "each input may be picked once")
+        if math.comb(len(names), k) > MAX_PICK_SETS:
+            raise ArchTypeError(f"pick {k} of {len(names)}: more than {MAX_PICK_SETS:,} sets",
+                                stmt.span, "pick from fewer inputs")
+        sets = [PICK_SEP.join(c) for c in itertools.combinations(names, k)]
+        self.register(path, dict(kind="choice", values=tuple(sets), default=sets[0],
+                                 source="pick"), scope.cond, stmt.span)
+        self.step(lambda: self.t_push(("pick", self.t_cur(), self.evaluate(
+            stmt.merge, scope, join(path, "merge")), ())), path, stmt.span)
+
+        def collect() -> None:
+            kind, start, op, outs = self.t_pop()
+            self.t_push((kind, start, op, outs + (self.t_cur(),)))
+
+        def edge(ref: NameRef, name: str) -> Callable[[], None]:
+            holding = tuple(s for s in sets if name in s.split(PICK_SEP))
+            inner = scope.child(path=join(path, name), env=dict(scope.env),
+                                cond=scope.cond + (Cond(path=path, values=holding),))
+
+            def run() -> None:
+                with self.region("branch", Branch(label=name, body=stmt.body), name):
+                    self.step(lambda: self.t_set(self.read_tap(ref, scope, ref.span or stmt.span)),
+                              path, stmt.span)
+                    self.walk_body(stmt.body, inner)
+                self.step(collect, path, stmt.span, pure=True)
+            return run
+
+        def picked(name: str) -> Any:
+            v = self.decision_value(path, stmt.span)
+            return v if v is UNKNOWN else name in str(v).split(PICK_SEP)
+
+        with self.region("pick", stmt):
+            for ref, name in zip(stmt.taps, names):
+                self.pos += 1  # each edge reads the decision at a position of its own
+                self.branches(lambda name=name: picked(name), [(True, edge(ref, name))],
+                              join(path, name), stmt.span)
+
+        def close() -> None:
+            _kind, start, op, outs = self.t_pop()
+            if len(outs) == 1:  # pick 1: the edge's output, nothing to merge
+                self.t_set(outs[0])
+            else:
+                leaf = self.leaf(stmt.label, scope, stmt.name or str(op))
+                self.t_set(self.t_merge(op, list(outs), join_layer(scope.layer_prefix, leaf),
+                                        path, stmt.span, getattr(stmt.merge, "span", None), stmt))
+            self.save_tap(stmt.label, scope)
+
+        self.step(close, path, stmt.span)
+
+    def tap_name(self, ref: NameRef, scope: Scope) -> str:
+        """A tap's name when the template is read (`n[i + 1]` with a static index -> 'n2')."""
+        if ref.index is None:
+            return ref.name
+        idx = self.static(ref.index, scope, "the index of a picked input", ref.span)
+        return f"{ref.name}{idx}"
+
     # ---- conditions of use ----------------------------------------------------------------------
     @contextmanager
     def using(self, cond: tuple):
@@ -1079,6 +1331,87 @@ def _label_of(value: Any) -> str:
 
 def _is_num(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+#: joins the taps of one set in a `pick` decision's values: 'c0+n1'
+PICK_SEP = "+"
+
+
+def truth(v: Any, span: Span | None) -> Any:
+    """A condition's value: true, false or UNKNOWN; anything else is an error."""
+    if v is UNKNOWN or isinstance(v, bool):
+        return v
+    raise ArchTypeError(f"a condition must be true or false, got {_label_of(v)}", span,
+                        "compare it, e.g. `x != 0`")
+
+
+def _union(conjs: list[tuple]) -> list[tuple]:
+    """A disjunction of conjunctions, those equal but for one decision's values merged
+    (`d = 2 or d = 3` -> `d in {2, 3}`)."""
+    if () in conjs:
+        return [()]
+    groups: dict[tuple, list] = {}  # first (linear): equal but for the last term's values
+    for conj in conjs:
+        vals = groups.setdefault((conj[:-1], conj[-1].path), [])
+        vals.extend(v for v in conj[-1].values if v not in vals)
+    return _merge_terms([pre + (Cond(path=p, values=tuple(vals)),)
+                         for (pre, p), vals in groups.items()])
+
+
+def _merge_terms(conjs: list[tuple], limit: int = 64) -> list[tuple]:
+    """Conjunctions equal but for the values of one decision become one (`a = 1 and b = 2 or
+    a = 1 and b = 3` -> `a = 1 and b in {2, 3}`): what an enumerated condition leaves."""
+    if len(conjs) > limit:
+        return conjs
+    conjs = list(conjs)
+    i = 0
+    while i < len(conjs):
+        for j in range(i + 1, len(conjs)):
+            merged = _merge_pair(conjs[i], conjs[j])
+            if merged is not None:
+                conjs[i] = merged
+                del conjs[j]
+                break
+        else:
+            i += 1
+    return conjs
+
+
+def _merge_pair(a: tuple, b: tuple) -> tuple | None:
+    da, db = {c.path: c for c in a}, {c.path: c for c in b}
+    if len(da) != len(a) or len(db) != len(b) or da.keys() != db.keys():
+        return None
+    diff = [p for p in da if set(da[p].values) != set(db[p].values)]
+    if len(diff) != 1:
+        return None
+    p = diff[0]
+    values = da[p].values + tuple(v for v in db[p].values if v not in da[p].values)
+    return tuple(Cond(path=p, values=values) if c.path == p else c for c in a)
+
+
+def _conjoin(cond: tuple, conj: tuple) -> tuple | None:
+    """`cond and conj`, a term on a decision `cond` already constrains intersected with it
+    (`g in {2, 3} and g = 3` -> `g = 3`); None when no value is left (never walked)."""
+    out = list(cond)
+    for term in conj:
+        i = next((j for j, c in enumerate(out) if c.path == term.path), None)
+        if i is None:
+            out.append(term)
+            continue
+        values = tuple(v for v in out[i].values if v in term.values)
+        if not values:
+            return None
+        out[i] = Cond(path=term.path, values=values)
+    return tuple(out)
+
+
+def _merge_outcomes(out: list[tuple[Any, tuple]]) -> list[tuple[Any, tuple]]:
+    """Outcomes with the same value and conditions that `_union` merges, merged."""
+    by_value: dict[Any, tuple[Any, list]] = {}
+    for v, conj in out:
+        key = (type(v), v)
+        by_value.setdefault(key, (v, []))[1].append(conj)
+    return [(v, c) for v, conjs in by_value.values() for c in _union(conjs)]
 
 
 def binop(op: str, a: Any, b: Any, span: Span | None) -> Any:

@@ -65,6 +65,9 @@ def describe(space: Space, config: dict[str, Any]) -> list[str]:
     towers = by_src.get("towers", [])
     for d, v in towers:
         out.append(f"Merge point of the inputs: @{v} ({d.path}).")
+    picks = by_src.get("pick", [])
+    if picks:
+        out.append("Picked inputs: " + ", ".join(f"{d.path} = {v}" for d, v in picks) + ".")
     choices = by_src.get("choice", [])
     if choices:
         out.append("Structure choices: " + ", ".join(f"{d.path} = {v}" for d, v in choices) + ".")
