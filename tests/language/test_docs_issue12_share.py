@@ -24,7 +24,7 @@ def test_shared_weights_example():
         g = archspace.build_graph(s, {"rounds": r, "rounds/body/kernel": 3})
         assert g.params == 4_066
         assert sum(n.params for n in g.nodes if n.name.startswith("u.")) == 1_304
-        assert [n.params for n in g.nodes if n.name in ("body", "conv", "dense")] == \
+        assert [n.params for n in g.nodes if n.name in ("rounds_0.body", "rounds_0.conv", "dense")] == \
             [2_320, 272, 170]
 
 
@@ -36,4 +36,4 @@ def test_towers_positions_example():
     assert n["stem"] == 10_058 and n["b0"] == n["pool0"] == 14_698 == 10_058 + 2 * 2_320
     g = archspace.build_graph(s, {"towers/at": "b0", "groups": 2})
     names = [x.name for x in g.nodes]
-    assert names[names.index("merge_b0") + 1] == "pool0"
+    assert names[names.index("merge_b0") + 1] == "groups_0.pool0"
