@@ -3,8 +3,9 @@
 The layer graph (`analysis.graph.build_graph`) already holds every decision's value, every
 shape and every (unique, readable) layer name; this module only instantiates each node's
 `LayerSpec`s with `getattr(keras.layers, spec.cls)(name=spec.name, **spec.kwargs)` and wires them
-with the functional API. No custom layer or Lambda is ever created, so a saved `.keras` file
-loads with plain `keras.saving.load_model`, without archspace.
+with the functional API. No Lambda is ever created; the one archspace layer (`GroupConv2D`, for
+the op `gconv`, see compile/layers.py) is registered as serializable, so a saved `.keras` file
+loads with plain `keras.saving.load_model` (after `import archspace` when it holds a gconv).
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ def build_model(graph: Graph, name: str | None = None) -> Any:
     Input named after its input, so a dict keyed by input name works too. One output: a tensor;
     several (`output NAME` statements): a dict keyed by output name."""
     keras = import_keras()
-    layers = keras.layers
+    from .layers import layer_class
+
     tensors: dict[int, Any] = {}
     for node in graph.nodes:
         if node.kind == "input":
@@ -59,7 +61,7 @@ def build_model(graph: Graph, name: str | None = None) -> Any:
         x = ([tensors[i] for i in node.inputs] if node.kind == "merge"
              else tensors[node.inputs[0]])
         for spec in node_layers(node):
-            x = getattr(layers, spec.cls)(name=spec.name, **spec.kwargs)(x)
+            x = layer_class(spec.cls)(name=spec.name, **spec.kwargs)(x)
         tensors[node.id] = x
     inputs = [tensors[i] for i in graph.inputs.values()]
     outputs = {name: tensors[i] for name, i in graph.outputs.items()}

@@ -43,6 +43,10 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
+# layer classes of compile/layers.py (no built-in Keras layer does what they do)
+_NOT_BUILT_IN = frozenset({"GroupConv2D"})
+
+
 def _same(a: Any, b: Any) -> bool:
     if a == b and type(a) is type(b):
         return True
@@ -103,6 +107,13 @@ def emit_python(space: Space, config: Mapping[str, Any] | None = None) -> str:
         x = ("[" + ", ".join(var[i] for i in node.inputs) + "]" if node.kind == "merge"
              else var[node.inputs[0]])
         for spec in node_layers(node):
+            if spec.cls in _NOT_BUILT_IN:
+                from ..errors import ArchTypeError
+
+                raise ArchTypeError(f"{node.op}() ({spec.name}) is an archspace layer "
+                                    f"({spec.cls}), which a keras-only script cannot build",
+                                    node.span, "use --emit keras: the saved model loads with "
+                                    "keras.saving.load_model after `import archspace`")
             v = names(spec.name)
             body.append(f"{v} = {_call(spec.cls, spec.kwargs, spec.name)}({x})")
             x = v

@@ -31,7 +31,9 @@ def _count(weights) -> int:
 def build(keras, inputs, specs):
     """Apply specs in sequence (the first to every input: merges take a list); return the
     output shape and the (trainable, non_trainable) totals."""
-    layers = [getattr(keras.layers, s.cls)(name=s.name, **s.kwargs) for s in specs]
+    from archspace.compile.layers import layer_class
+
+    layers = [layer_class(s.cls)(name=s.name, **s.kwargs) for s in specs]
     x = [keras.Input(s) for s in inputs]
     y = x if len(x) > 1 else x[0]
     for layer in layers:

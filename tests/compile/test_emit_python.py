@@ -20,8 +20,15 @@ def run_script(source: str):
 
 CASES = [
     ("squeezenet_se_auto", 0), ("squeezenet_se_auto", 7), ("mobilenetv2", 1), ("unet", 2),
-    ("squeezenet_sem_auto", 3), ("grunas_shufflenet", 4),
+    ("squeezenet_sem_auto", 3), ("cell_space", 4),
 ]
+
+
+def test_gconv_is_refused_with_a_reason():
+    from archspace.errors import ArchTypeError
+
+    with pytest.raises(ArchTypeError, match="archspace layer"):
+        emit_python(small("grunas_shufflenet"))
 
 
 @pytest.mark.parametrize("name,seed", CASES)
