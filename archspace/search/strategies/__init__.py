@@ -2,7 +2,7 @@
 
 A strategy is a function `(run: SearchRun) -> keras_tuner.Oracle`, registered by name with
 `@strategy("name")` (or lazily, as "module:function"). Built in: random, hyperband, bayesian,
-grid (Keras Tuner oracles with static screening) and nsga2; any other pymoo algorithm is found
+grid (Keras Tuner oracles with static screening), nsga2 and dnas (search/dnas/); any other pymoo algorithm is found
 by its name (nsga3, smsemoa, agemoea, moead, spea2, ga, de, ...).
 """
 
@@ -19,6 +19,8 @@ STRATEGIES: dict[str, Union[Factory, str]] = {
     "bayesian": "archspace.search.strategies.kt:bayesian_oracle",
     "grid": "archspace.search.strategies.grid:grid_oracle",
     "nsga2": "archspace.search.strategies.pymoo_oracle:pymoo_oracle",
+    # differentiable: a Gumbel-softmax supernet, then the derived architecture as one trial
+    "dnas": "archspace.search.dnas.strategy:dnas_oracle",
 }
 
 
