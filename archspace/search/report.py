@@ -297,6 +297,7 @@ def report_html(run: RunDir, space: Space, settings: Settings, board: list[dict[
                    f"{fmt_number(r.get('macs') or 0)} MACs, hash <code>{e(r['hash'])}</code>")
         out.append("<ul>" + "".join(f"<li>{e(s)}</li>" for s in describe(space, r["config"]))
                    + "</ul></div>")
+    out.extend(_dnas_section(run))
     sizes = [k for k in ("params", "macs") if k not in {o.metric for o in objectives}]
     out.append("<h2>Leaderboard</h2><table><tr><th>#</th><th>trial</th>" +
                "".join(f"<th>{e(o.metric)}</th>" for o in objectives) +
@@ -333,6 +334,13 @@ def report_html(run: RunDir, space: Space, settings: Settings, board: list[dict[
                " --data DATA --epochs N</code>.</p>")
     out.append("</body></html>")
     return "\n".join(out)
+
+
+def _dnas_section(run: RunDir) -> list[str]:
+    """--strategy dnas: the supernet's epochs (dnas/), see search/dnas/."""
+    from .dnas.report import dnas_html
+
+    return dnas_html(run.path / "dnas")
 
 
 __all__ = ["write_reports", "leaderboard", "describe", "hypervolume_history"]

@@ -113,6 +113,7 @@ class Supernet(Builder):
         self.ctx: Context = ()
         self.context: list[Context] = []
         self._reads: set[str] | None = None   # relaxed decisions read while recording
+        self.mixed: set[str] = set()          # the decisions a mix node was made for
 
     # ---- decisions ---------------------------------------------------------------------------
     def decide(self, path, span):
@@ -163,6 +164,7 @@ class Supernet(Builder):
         if len(shapes) > 1:
             raise _Refuse(paths[0], "its candidates give different output shapes (" +
                           ", ".join("x".join(map(str, s)) for s in sorted(shapes)) + ")")
+        self.mixed.update(paths)
         self.cur = self.add(name=self.unique(f"mix_{len(self.graph.nodes)}"), kind="mix",
                             op="mix", args={"paths": list(paths), "combos": combos},
                             inputs=tuple(ends), in_shapes=tuple(self.shape(i) for i in ends),
@@ -206,7 +208,10 @@ def supernet(space: Space, fixed: Mapping[str, Any] | None = None) -> SuperGraph
         except _Refuse as r:
             refused[r.path] = r.reason
             continue
-        return SuperGraph(graph=graph, candidates=dict(sn.relax), context=sn.context,
+        # a decision never met (inactive at `fixed`: a repeat copy, an arm not taken) is not
+        # mixed anywhere: it keeps its fixed value
+        return SuperGraph(graph=graph, candidates={p: v for p, v in sn.relax.items()
+                                                   if p in sn.mixed}, context=sn.context,
                           fixed=fixed, refused=refused)
     raise AssertionError("unreachable: every refusal removes a decision")  # pragma: no cover
 
@@ -218,7 +223,9 @@ def relaxation(space: Space) -> tuple[dict[str, tuple], dict[str, str]]:
     why = dict(sg.refused)
     for d in decisions_of(space):
         if d.path not in sg.candidates and d.path not in why:
-            why[d.path] = kind_reason(d)
+            why[d.path] = kind_reason(d) if d.kind not in ("choice", "bool") else \
+                "inactive where the other decisions are fixed"
+
     return sg.candidates, why
 
 
