@@ -44,7 +44,10 @@ def derived_config(run: Any) -> dict[str, Any]:
     if saved.exists():
         return json.loads(saved.read_text(encoding="utf-8"))["config"]
     s = run.settings
-    opts = dnas_options(s.strategy_args)
+    args = dict(s.strategy_args)
+    if "beta" not in args and s.sources.get("beta") in ("file", "argument"):
+        args["beta"] = s.beta        # `dnas(beta=2)` is read as the Bayesian setting's key
+    opts = dnas_options(args)
     space = run.space
     if opts.fixed == "sample":
         from ...ir.config import sample_config
