@@ -118,3 +118,22 @@ def test_dnas_end_to_end_on_digits(tmp_path):
     assert archspace.build_graph(s, best["config"]).trainable == derived["params"]
     assert (run / "dnas" / "history.csv").exists() and (run / "dnas" / "dnas.png").exists()
     assert "Differentiable search" in (run / "report.html").read_text()
+
+
+def test_supernet_in_keras_has_the_static_count():
+    """Every candidate's layers are built once; theta is not a model weight."""
+    import numpy as np
+
+    from archspace.search.dnas.train import ArchState, build_supernet_model
+
+    s = archspace.parse(TINY)
+    sg = supernet(s)
+    state = ArchState(sg.candidates, 5.0)
+    model = build_supernet_model(sg, state)
+    assert sum(int(np.prod(w.shape)) for w in model.trainable_weights) == sg.graph.trainable
+    assert [n.args["paths"] for n in sg.graph.nodes if n.kind == "mix"] == \
+        [["mid/kernel"], ["extra"]]
+    state.sample_noise()
+    out = model(np.zeros((2, 12, 12, 3), "float32"), training=False)
+    assert np.allclose(np.sum(out, axis=-1), 1.0, atol=1e-5)
+    assert all(abs(float(np.sum(state.weights(p))) - 1) < 1e-5 for p in sg.candidates)

@@ -9,7 +9,6 @@ from typing import Any
 
 import keras_tuner as kt
 
-from ...errors import ArchError
 from ..rundir import atomic_write, dumps
 from ..tuner import RUNNING, Robust, oracle_kwargs
 from .options import dnas_options
@@ -37,6 +36,31 @@ class DerivedOracle(Robust, kt.Oracle):
         return {"status": "STOPPED", "values": None}
 
 
+def _options(settings: Any) -> Any:
+    args = dict(settings.strategy_args)
+    if "beta" not in args and settings.sources.get("beta") in ("file", "argument"):
+        args["beta"] = settings.beta     # `dnas(beta=2)` is read as the Bayesian setting's key
+    return dnas_options(args)
+
+
+def _fixed(space: Any, opts: Any, seed: int) -> dict[str, Any]:
+    if opts.fixed == "sample":
+        from ...ir.config import sample_config
+
+        return sample_config(space, seed)
+    from ...ir.config import default_config
+
+    return default_config(space)
+
+
+def preflight(space: Any, settings: Any) -> None:
+    """Before any data is loaded: the options are valid and something can be relaxed."""
+    opts = _options(settings)
+    if not supernet(space, _fixed(space, opts, settings.seed)).candidates:
+        _, why = relaxation(space)
+        raise nothing_to_relax(space, why)
+
+
 def derived_config(run: Any) -> dict[str, Any]:
     """Run the supernet search (or read its result from a resumed run directory)."""
     out = run.dir.path / "dnas"
@@ -44,20 +68,9 @@ def derived_config(run: Any) -> dict[str, Any]:
     if saved.exists():
         return json.loads(saved.read_text(encoding="utf-8"))["config"]
     s = run.settings
-    args = dict(s.strategy_args)
-    if "beta" not in args and s.sources.get("beta") in ("file", "argument"):
-        args["beta"] = s.beta        # `dnas(beta=2)` is read as the Bayesian setting's key
-    opts = dnas_options(args)
+    opts = _options(s)
     space = run.space
-    if opts.fixed == "sample":
-        from ...ir.config import sample_config
-
-        fixed = sample_config(space, s.seed)
-    else:
-        from ...ir.config import default_config
-
-        fixed = default_config(space)
-    sg = supernet(space, fixed)
+    sg = supernet(space, _fixed(space, opts, s.seed))
     if not sg.candidates:
         _, why = relaxation(space)
         raise nothing_to_relax(space, why)

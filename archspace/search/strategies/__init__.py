@@ -24,6 +24,22 @@ STRATEGIES: dict[str, Union[Factory, str]] = {
 }
 
 
+#: name -> "module:function(space, settings)" run before any data is loaded: a strategy that
+#: cannot search this space says so at once (dnas: nothing to relax, unknown options)
+PREFLIGHT: dict[str, str] = {
+    "dnas": "archspace.search.dnas.strategy:preflight",
+}
+
+
+def preflight(space: Any, settings: Any) -> None:
+    check = PREFLIGHT.get(settings.strategy)
+    if check is not None:
+        import importlib
+
+        module, _, attr = check.partition(":")
+        getattr(importlib.import_module(module), attr)(space, settings)
+
+
 def strategy(name: str):
     """Register a strategy factory under `name`."""
     def deco(fn: Factory) -> Factory:
@@ -60,4 +76,4 @@ def make_oracle(run: Any) -> Any:
     return f(run)
 
 
-__all__ = ["STRATEGIES", "strategy", "make_oracle", "known_strategy"]
+__all__ = ["STRATEGIES", "strategy", "make_oracle", "known_strategy", "preflight"]
