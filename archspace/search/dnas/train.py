@@ -136,7 +136,8 @@ def search_supernet(space: Any, sg: SuperGraph, data: Any, opts: DnasOptions, *,
     order = rng.permutation(len(y))
     cut = max(1, int(round(len(y) * (1 - opts.theta_share))))
     xw, yw, xt, yt = x[order[:cut]], y[order[:cut]], x[order[cut:]], y[order[cut:]]
-    ds_w = tf.data.Dataset.from_tensor_slices((xw, yw)).shuffle(len(yw), seed=seed).batch(batch_size)
+    ds_w = tf.data.Dataset.from_tensor_slices((xw, yw)).shuffle(len(yw), seed=seed) \
+        .batch(batch_size)
     ds_t = tf.data.Dataset.from_tensor_slices((xt, yt)).shuffle(len(yt), seed=seed + 1) \
         .batch(batch_size).repeat()
     ds_v = tf.data.Dataset.from_tensor_slices((data.x_val[data.inputs[0]], data.y_val)) \
