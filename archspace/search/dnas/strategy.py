@@ -56,9 +56,9 @@ def _fixed(space: Any, opts: Any, seed: int) -> dict[str, Any]:
 def preflight(space: Any, settings: Any) -> None:
     """Before any data is loaded: the options are valid and something can be relaxed."""
     opts = _options(settings)
-    if not supernet(space, _fixed(space, opts, settings.seed)).candidates:
-        _, why = relaxation(space)
-        raise nothing_to_relax(space, why)
+    fixed = _fixed(space, opts, settings.seed)
+    if not supernet(space, fixed).candidates:
+        raise nothing_to_relax(space, relaxation(space, fixed)[1])
 
 
 def derived_config(run: Any) -> dict[str, Any]:
@@ -70,10 +70,10 @@ def derived_config(run: Any) -> dict[str, Any]:
     s = run.settings
     opts = _options(s)
     space = run.space
-    sg = supernet(space, _fixed(space, opts, s.seed))
+    fixed = _fixed(space, opts, s.seed)
+    sg = supernet(space, fixed)
     if not sg.candidates:
-        _, why = relaxation(space)
-        raise nothing_to_relax(space, why)
+        raise nothing_to_relax(space, relaxation(space, fixed)[1])
     epochs = opts.search_epochs or s.epochs
     run.listener.message(
         f"dnas: supernet with {len(sg.candidates)} relaxed decision(s), "
@@ -96,7 +96,7 @@ def derived_config(run: Any) -> dict[str, Any]:
               "choice": {p: sg.candidates[p][k] for p, k in result["choice"].items()},
               "probs": result["probs"], "relaxed": {p: list(c) for p, c in
                                                    sg.candidates.items()},
-              "not_relaxed": relaxation(space)[1], "fixed": opts.fixed,
+              "not_relaxed": relaxation(space, fixed)[1], "fixed": opts.fixed,
               "params": build_graph(space, config).trainable, "options": opts.to_dict(),
               "supernet_params": sg.graph.trainable}
     atomic_write(saved, dumps(record))

@@ -194,8 +194,8 @@ class Supernet(Builder):
 
 
 def supernet(space: Space, fixed: Mapping[str, Any] | None = None) -> SuperGraph:
-    """The supernet of `space`, every decision that is not relaxed at `fixed` (default: its
-    default). Raises ArchError when no decision can be relaxed, with the reasons."""
+    """The supernet of `space`; the decisions it does not relax take their value in `fixed`
+    (default: the default configuration). `candidates` is empty when nothing can be relaxed."""
     from ...ir.config import default_config
 
     fixed = dict(default_config(space) if fixed is None else fixed)
@@ -216,10 +216,11 @@ def supernet(space: Space, fixed: Mapping[str, Any] | None = None) -> SuperGraph
     raise AssertionError("unreachable: every refusal removes a decision")  # pragma: no cover
 
 
-def relaxation(space: Space) -> tuple[dict[str, tuple], dict[str, str]]:
+def relaxation(space: Space, fixed: Mapping[str, Any] | None = None
+               ) -> tuple[dict[str, tuple], dict[str, str]]:
     """(relaxed decision -> candidates, other decision -> why dnas does not relax it), for
-    `archspace show` and `lint`."""
-    sg = supernet(space)
+    `archspace show` and `lint` (and the run's dnas/derived.json, at its fixed values)."""
+    sg = supernet(space, fixed)
     why = dict(sg.refused)
     for d in decisions_of(space):
         if d.path not in sg.candidates and d.path not in why:
