@@ -137,3 +137,22 @@ def test_supernet_in_keras_has_the_static_count():
     out = model(np.zeros((2, 12, 12, 3), "float32"), training=False)
     assert np.allclose(np.sum(out, axis=-1), 1.0, atol=1e-5)
     assert all(abs(float(np.sum(state.weights(p))) - 1) < 1e-5 for p in sg.candidates)
+
+
+def test_options_from_the_command_line_and_refused_early(tmp_path):
+    from archspace.cli.search_cmd import _dnas_args
+
+    assert _dnas_args("sample", ["beta=2", "anneal=0.956", "warmup=20"]) == \
+        {"strategy_args": {"beta": 2, "anneal": 0.956, "warmup": 20, "fixed": "sample"}}
+    with pytest.raises(ArchError, match="no option 'betta'") as e:
+        archspace.search(archspace.parse(TINY), "digits", strategy="dnas", epochs=1,
+                         strategy_args={"betta": 2}, out=tmp_path / "run", verbose=False)
+    assert "beta" in e.value.hint
+    assert not (tmp_path / "run").exists()      # refused before any data or run directory
+
+
+def test_fixed_sample_keeps_the_relaxed_set():
+    s = archspace.parse(TINY)
+    sampled = supernet(s, archspace.sample_config(s, 5))
+    assert set(sampled.candidates) == {"mid/kernel", "extra"}
+    assert sampled.fixed["repeat"] == archspace.sample_config(s, 5)["repeat"]
