@@ -80,3 +80,20 @@ def test_the_logged_network_in_keras(tmp_path):
     model.save(path)
     again = keras.saving.load_model(path)   # GroupConv2D is registered by `import archspace`
     assert sum(int(keras.ops.size(w)) for w in again.trainable_weights) == 162_430
+
+
+@pytest.mark.slow   # a fresh interpreter importing TensorFlow
+def test_a_saved_gconv_model_loads_after_import_archspace(tmp_path):
+    """GroupConv2D is registered when keras is imported after archspace, in a fresh process."""
+    import subprocess
+    import sys
+
+    s = archspace.parse("space g\ninput x: 6x6x6\nnetwork {\n  gconv(12, 4)\n}\n")
+    archspace.to_keras(s).save(tmp_path / "g.keras")
+    code = ("import archspace, keras\n"
+            f"m = keras.saving.load_model({str(tmp_path / 'g.keras')!r})\n"
+            "print(type(m.layers[-1]).__name__, m.count_params())")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.split()[-2:] == ["GroupConv2D", str(1 * 3 * 3 + 3 * 3 + 12)]
