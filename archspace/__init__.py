@@ -25,6 +25,9 @@ from .ir import Space
 from .ir import config as _config
 from .ir.decisions import DecisionList, decisions_of
 from .loader import parse, parse_file
+from ._keras_hook import register_when_keras_loads
+
+register_when_keras_loads()  # archspace layers load with plain keras.saving.load_model
 
 __version__ = "0.1.0"
 

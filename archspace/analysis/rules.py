@@ -329,3 +329,41 @@ class CheckIncomplete(Rule):
             yield self.finding(ctx, f"whole-space check incomplete: {note}", span,
                                hint="results hold for the configurations checked; raise the "
                                     "cap (--cap) or give continuous floats a step")
+
+
+@register
+class DnasRelaxation(Rule):
+    """With `strategy = dnas`: which decisions the differentiable search relaxes (info), or
+    that it has nothing to relax (warning)."""
+
+    code, name, severity = "AS130", "dnas-relaxation", "info"
+    needs_valid = True
+
+    def check(self, ctx: LintContext) -> Iterable[Finding]:
+        space = ctx.space
+        setting = next((s for s in space.search if s.key == "strategy"), None) \
+            if space is not None else None
+        if setting is None:
+            return
+        from ..search.settings import section_values
+
+        value = section_values(space, "search").get("strategy")
+        if (value[0] if isinstance(value, tuple) else value) != "dnas":
+            return
+        from ..search.dnas.supernet import relaxation
+
+        relaxed, why = relaxation(space)
+        fixed = ", ".join(f"{p} ({r})" for p, r in list(why.items())[:MAX_SHOWN]) + \
+            (" ..." if len(why) > MAX_SHOWN else "")
+        if not relaxed:
+            yield self.finding(ctx, "strategy dnas, but no decision can be relaxed: " +
+                               (fixed or "the space has no decisions"), setting.span,
+                               severity="warning",
+                               hint="dnas mixes choices whose candidates keep the output "
+                                    "shape; use a trial strategy (random, nsga2, ...)")
+            return
+        names = ", ".join(f"{p} ({len(c)})" for p, c in list(relaxed.items())[:MAX_SHOWN]) + \
+            (f", ... ({len(relaxed) - MAX_SHOWN} more)" if len(relaxed) > MAX_SHOWN else "")
+        yield self.finding(ctx, f"dnas relaxes {len(relaxed)} decision(s): {names}" +
+                           (f"; fixed: {fixed}" if why else ""), setting.span,
+                           relaxed=list(relaxed), fixed=list(why))

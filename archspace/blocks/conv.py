@@ -173,3 +173,59 @@ class Deconv(Op):
         return [LayerSpec("Conv2DTranspose", name, dict(
             filters=args["filters"], kernel_size=args["kernel"], strides=args["stride"],
             padding=args["padding"], activation=args["act"], use_bias=args["bias"]))]
+
+
+# ---- gconv: grouped convolution with an uneven channel split (GruNAS, seed 003) -----------------
+def group_split(n: int, groups: int) -> tuple[int, ...]:
+    """Channels per group as the GruNAS log splits them: floor(n / g) each, the last group
+    takes the remainder (6 channels, 4 groups -> 1, 1, 1, 3)."""
+    size = n // groups
+    return (size,) * (groups - 1) + (n - size * (groups - 1),)
+
+
+@register
+class GroupConv(Op):
+    name = "gconv"
+    doc = ("Grouped 2-D convolution whose channel counts need not divide by the group count: "
+           "floor(n/g) channels per group, the last group takes the rest (GroupConv2D).")
+    signature = (FILTERS, ArgSpec("groups", "int", doc="number of channel groups"),
+                 kernel(1), STRIDE, PADDING_SAME, ACT, BIAS, INIT)
+
+    def check(self, args: Args) -> None:
+        at_least(self.name, args, ("filters", "groups", "kernel", "stride"))
+        if args["filters"] < args["groups"]:
+            raise ArgError(f"gconv(): filters={args['filters']} gives an empty group with "
+                           f"groups={args['groups']}", "groups")
+
+    def out_shape(self, args: Args, in_shape: Shape) -> Shape:
+        _, _, c = image(self.name, in_shape)
+        if c < args["groups"]:
+            raise ShapeError(f"gconv(): input channels {c} (input {fmt(in_shape)}) give an "
+                             f"empty group with groups={args['groups']}")
+        h, w = window(self.name, in_shape, args["kernel"], args["stride"], args["padding"])
+        return (h, w, args["filters"])
+
+    def _pairs(self, args: Args, in_shape: Shape) -> int:
+        """Sum over groups of in_k * out_k."""
+        g = args["groups"]
+        return sum(a * b for a, b in zip(group_split(in_shape[-1], g),
+                                         group_split(args["filters"], g)))
+
+    def n_params(self, args: Args, in_shape: Shape) -> tuple[int, int]:
+        kh, kw = args["kernel"]
+        f = args["filters"]
+        return (kh * kw * self._pairs(args, in_shape) + (f if args["bias"] else 0), 0)
+
+    def macs(self, args: Args, in_shape: Shape) -> int:
+        h, w, _ = self.out_shape(args, in_shape)
+        kh, kw = args["kernel"]
+        return h * w * kh * kw * self._pairs(args, in_shape)
+
+    def layers(self, args: Args, in_shape: Shape, name: str) -> list[LayerSpec]:
+        self.out_shape(args, in_shape)
+        # an archspace layer (archspace.compile.layers), registered as serializable
+        return [LayerSpec("GroupConv2D", name, dict(
+            filters=args["filters"], groups=args["groups"], kernel_size=args["kernel"],
+            strides=args["stride"], padding=args["padding"], activation=args["act"],
+            use_bias=args["bias"], kernel_initializer=args["init"]))]
+# ---- end gconv ----------------------------------------------------------------------------------

@@ -36,6 +36,8 @@ def search_(
     max_memory_growth: str = typer.Option("2G", "--max-memory-growth", metavar="SIZE", help="Restart the process (and resume) between trials once it has grown by this much; TensorFlow keeps every traced graph. 0 = never."),
     input: Optional[List[str]] = typer.Option(None, "--input", help="Override an input shape, NAME=HxWxC."),
     classes: Optional[int] = typer.Option(None, "--classes", help="Override the output size."),
+    dnas_fixed: Optional[str] = typer.Option(None, "--dnas-fixed", metavar="default|sample", help="--strategy dnas: the decisions it cannot relax take their defaults (default) or a seeded sample."),
+    dnas_opt: Optional[List[str]] = typer.Option(None, "--dnas", metavar="KEY=VALUE", help="Repeatable dnas option: beta, temperature, anneal, warmup, target, theta_lr, search_epochs ... (docs/search.md)."),
 ):
     """Search a space: train trials chosen by a strategy, screened statically first (size
     constraints, duplicates); write runs/NAME with the leaderboard, the best model, the Pareto
@@ -58,7 +60,8 @@ def search_(
                         objectives=objective or None, constraints=constraint or None,
                         batch_size=batch_size, population=population, overwrite=overwrite,
                         tensorboard=tensorboard, listener=listener,
-                        max_memory_growth_mb=growth, space_file=file)
+                          max_memory_growth_mb=growth, space_file=file,
+                          **_dnas_args(dnas_fixed, dnas_opt))
     finally:
         listener.close()
     if result.restart:
@@ -69,6 +72,25 @@ def search_(
         raise typer.Exit(EXIT_FINDINGS)
     if not result.completed:
         raise typer.Exit(EXIT_FINDINGS)
+
+
+def _dnas_args(fixed: Optional[str], opts: Optional[List[str]]) -> dict:
+    """--dnas-fixed / --dnas KEY=VALUE -> strategy_args (numbers as numbers)."""
+    from ..errors import ArchError
+
+    args: dict = {}
+    for item in opts or []:
+        key, eq, text = item.partition("=")
+        if not eq or not key.strip():
+            raise ArchError(f"--dnas {item}: expected KEY=VALUE", hint="e.g. --dnas beta=2")
+        try:
+            value: object = int(text) if text.strip().lstrip("-").isdigit() else float(text)
+        except ValueError:
+            value = text.strip()
+        args[key.strip()] = value
+    if fixed is not None:
+        args["fixed"] = fixed
+    return {"strategy_args": args} if args else {}
 
 
 def _reexec() -> None:

@@ -27,6 +27,16 @@ def _fmt_value(v) -> str:
     return str(v)
 
 
+def _dnas(space) -> tuple[dict, dict]:
+    """What `--strategy dnas` would relax (search/dnas/supernet.py)."""
+    from ..search.dnas.supernet import relaxation
+
+    try:
+        return relaxation(space)
+    except Exception:  # a space that does not build: show reports that on its own
+        return {}, {}
+
+
 _EXAMPLES = """Examples:
 
 \b
@@ -67,6 +77,8 @@ def show(
         }
         if summary is not None:
             data["summary"] = summary.to_dict()
+        relaxed, why = _dnas(space)
+        data["dnas"] = {"relaxed": {p: list(c) for p, c in relaxed.items()}, "fixed": why}
         if diagram and diagram.lower() in ("mermaid", "mmd", "dot", "graphviz", "gv"):
             from ..analysis.diagram import to_dot, to_mermaid
 
@@ -97,6 +109,12 @@ def show(
     if len(dl.decisions) > MAX_ROWS:  # the terminal is no place for thousands of rows
         console.out.print(f"... and {len(dl.decisions) - MAX_ROWS:,} more decisions "
                           "(`archspace show --json` lists them all)")
+    relaxed, why = _dnas(space)
+    if dl.decisions:
+        names = ", ".join(list(relaxed)[:8]) + (" ..." if len(relaxed) > 8 else "")
+        console.out.print(f"dnas relaxes {len(relaxed)} of {len(dl.decisions)} decisions" +
+                          (f": {console._escape(_cut(names))}" if relaxed else "") +
+                          (" (the others stay fixed: `archspace lint` says why)" if why else ""))
     if summary is not None:
         summary.render(console)
     if diagram:

@@ -3,8 +3,9 @@
 The layer graph (`analysis.graph.build_graph`) already holds every decision's value, every
 shape and every (unique, readable) layer name; this module only instantiates each node's
 `LayerSpec`s with `getattr(keras.layers, spec.cls)(name=spec.name, **spec.kwargs)` and wires them
-with the functional API. No custom layer or Lambda is ever created, so a saved `.keras` file
-loads with plain `keras.saving.load_model`, without archspace.
+with the functional API. No Lambda is ever created; the one archspace layer (`GroupConv2D`, for
+the op `gconv`, see compile/layers.py) is registered as serializable, so a saved `.keras` file
+loads with plain `keras.saving.load_model` (after `import archspace` when it holds a gconv).
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ def build_model(graph: Graph, name: str | None = None) -> Any:
     weights (`shared` repeat, `reuse`) calls the layer objects of the node it shares them with,
     so Keras counts them once."""
     keras = import_keras()
-    layers = keras.layers
+    from .layers import layer_class
+
     tensors: dict[int, Any] = {}
     built: dict[int, list[Any]] = {}  # node id -> its layer objects
     for node in graph.nodes:
@@ -64,7 +66,7 @@ def build_model(graph: Graph, name: str | None = None) -> Any:
         if node.shares is not None:
             objs = built[node.shares]
         else:
-            objs = built[node.id] = [getattr(layers, spec.cls)(name=spec.name, **spec.kwargs)
+            objs = built[node.id] = [layer_class(spec.cls)(name=spec.name, **spec.kwargs)
                                      for spec in node_layers(node)]
         for layer in objs:
             x = layer(x)

@@ -46,6 +46,47 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
+def _group_conv(body: list[str], names: "_Names", spec: Any, in_shape: tuple, x: str) -> str:
+    """gconv (an archspace layer in `to_keras`) as built-in layers: each group's channels cut
+    out (Reshape + Cropping3D + Reshape), its own Conv2D, then Concatenate; same weights count,
+    same function."""
+    from ..blocks.conv import group_split
+
+    kw = spec.kwargs
+    h, w, c = in_shape
+    g = kw["groups"]
+    convs, start = [], 0
+    for k, (n, o) in enumerate(zip(group_split(c, g), group_split(kw["filters"], g))):
+        y = x
+        if g > 1:
+            for cls, args, tag in (
+                    ("Reshape", {"target_shape": (h, w, c, 1)}, "split"),
+                    ("Cropping3D", {"cropping": ((0, 0), (0, 0), (start, c - start - n))},
+                     "crop"),
+                    ("Reshape", {"target_shape": (h, w, n)}, "take")):
+                v = names(f"{spec.name}.{tag}{k}")
+                body.append(f"{v} = {_call(cls, args, f'{spec.name}.{tag}{k}')}({y})")
+                y = v
+        name = spec.name if g == 1 else f"{spec.name}.conv{k}"
+        v = names(name)
+        body.append(f"{v} = " + _call("Conv2D", {
+            "filters": o, "kernel_size": kw["kernel_size"], "strides": kw["strides"],
+            "padding": kw["padding"], "use_bias": kw["use_bias"],
+            "kernel_initializer": kw["kernel_initializer"],
+            "activation": kw["activation"] if g == 1 else None}, name) + f"({y})")
+        convs.append(v)
+        start += n
+    if g == 1:
+        return convs[0]
+    v = names(spec.name)
+    body.append(f"{v} = {_call('Concatenate', {}, spec.name)}([{', '.join(convs)}])")
+    if kw["activation"] not in (None, "linear"):
+        a = names(f"{spec.name}.act")
+        body.append(f"{a} = {_call('Activation', {'activation': kw['activation']}, spec.name + '.act')}({v})")
+        v = a
+    return v
+
+
 def _same(a: Any, b: Any) -> bool:
     if a == b and type(a) is type(b):
         return True
@@ -115,6 +156,9 @@ def emit_python(space: Space, config: Mapping[str, Any] | None = None) -> str:
             var[node.id] = x
             continue
         for spec in node_layers(node):
+            if spec.cls == "GroupConv2D":
+                x = _group_conv(body, names, spec, node.in_shapes[0], x)
+                continue
             v = names(spec.name)
             if node.id in shared:
                 obj = names(spec.name + "_layer")

@@ -15,6 +15,8 @@ the small interface at the top of the class (`register`, `step`, `branches`, `co
   source of values, the lazy declaration of Keras Tuner hyperparameters);
 - `analysis.states.SpaceWalker`: sets of states (whole-space shapes, exact min/max, counts);
 - `compile.training._SettingsReader`: the training settings of one configuration.
+- `search.dnas.supernet.Supernet` (a Builder): the dnas supernet, every candidate of a
+  relaxable decision walked from the same tensor and joined in a mix node.
 A new construct is an `on_<kind>` method here; the domains get it for free.
 """
 

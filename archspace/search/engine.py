@@ -446,6 +446,9 @@ def search(space: Space | str | os.PathLike, data: str | Data = "digits", *,
                  fraction=fraction, max_params=max_params, seed=seed, objectives=objectives,
                  constraints=constraints, batch_size=batch_size, population=population,
                  **settings)
+    from .strategies import preflight
+
+    preflight(sp, st)                    # before the data: a strategy that cannot run says so
     listener = listener or (PrintListener() if verbose else Quiet())
     notes = list(st.notes)
     if isinstance(data, Data):

@@ -300,6 +300,7 @@ def report_html(run: RunDir, space: Space, settings: Settings, board: list[dict[
                    f"{fmt_number(r.get('macs') or 0)} MACs, hash <code>{e(r['hash'])}</code>")
         out.append("<ul>" + "".join(f"<li>{e(s)}</li>" for s in describe(space, r["config"]))
                    + "</ul></div>")
+    out.extend(_dnas_section(run))
     sizes = [k for k in ("params", "macs") if k not in {o.metric for o in objectives}]
     out.append("<h2>Leaderboard</h2><table><tr><th>#</th><th>trial</th>" +
                "".join(f"<th>{e(o.metric)}</th>" for o in objectives) +
@@ -354,6 +355,14 @@ def retrain_command(run: RunDir, settings: Settings) -> str:
     return (f"archspace train {q(space_file)} --config "
             f"{shlex.quote(str(run.best_dir / 'config.json'))} --data {q(data)} "
             f"--epochs {settings.epochs}")
+
+
+
+def _dnas_section(run: RunDir) -> list[str]:
+    """--strategy dnas: the supernet's epochs (dnas/), see search/dnas/."""
+    from .dnas.report import dnas_html
+
+    return dnas_html(run.path / "dnas")
 
 
 __all__ = ["write_reports", "retrain_command", "leaderboard", "describe", "hypervolume_history"]

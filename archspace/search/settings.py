@@ -307,6 +307,8 @@ def resolve(space: Space, *, data: str | None = None, **overrides: Any) -> Setti
             v = tuple(c if isinstance(c, Constraint) else parse_constraint(str(c))
                       for c in ([v] if isinstance(v, str) else v))
             v = tuple(values.get("constraints", ())) + v
+        elif key == "strategy_args":   # merged over the file's: strategy = dnas(beta=2)
+            v = {**values.get("strategy_args", {}), **dict(v)}
         elif key not in Settings.__dataclass_fields__:
             raise ArchError(f"unknown search setting '{key}'",
                             hint="known: " + ", ".join(Settings.__dataclass_fields__))

@@ -81,7 +81,9 @@ class KerasCounter:
 
             kwargs = {k: ("zeros" if k.endswith("_initializer") else v)
                       for k, v in spec.kwargs.items()}
-            layer = getattr(self.keras.layers, spec.cls)(name="probe", **kwargs)
+            from archspace.compile.layers import layer_class
+
+            layer = layer_class(spec.cls)(name="probe", **kwargs)
             layer.build(shape)
             count = lambda ws: sum(int(np.prod(w.shape)) for w in ws)  # noqa: E731
             out = tuple(layer.compute_output_shape(shape))

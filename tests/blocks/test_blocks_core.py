@@ -232,7 +232,7 @@ def test_op_names_and_contract():
                 "global_avg_pool", "global_max_pool", "flatten", "dropout", "bn", "act", "relu",
                 "relu6", "sigmoid", "tanh", "softmax", "swish", "gelu", "reshape", "upsample",
                 "zeropad", "crop", "channel_shuffle", "identity", "layernorm", "zero", "rescaling",
-                "normalization"}
+                "normalization", "gconv"}
     assert set(op_names()) == expected and op_names() == sorted(op_names())
     for name, op in REGISTRY.items():
         assert op.name == name

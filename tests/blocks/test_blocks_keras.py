@@ -31,7 +31,9 @@ def _count(weights) -> int:
 def build(keras, inputs, specs):
     """Apply specs in sequence (the first to every input: merges take a list); return the
     output shape and the (trainable, non_trainable) totals."""
-    layers = [getattr(keras.layers, s.cls)(name=s.name, **s.kwargs) for s in specs]
+    from archspace.compile.layers import layer_class
+
+    layers = [layer_class(s.cls)(name=s.name, **s.kwargs) for s in specs]
     x = [keras.Input(s) for s in inputs]
     y = x if len(x) > 1 else x[0]
     for layer in layers:
@@ -140,6 +142,9 @@ CASES = [
     ("identity", [], {}, (7,)),
     ("zero", [], {}, (3, 3, 2)),
     ("zero", [], {}, (7,)),
+    ("gconv", [12, 4], {"bias": False}, (5, 5, 6)),
+    ("gconv", [8, 3, 3, 2, "valid"], {}, (7, 7, 5)),
+    ("gconv", [6, 1, 3], {"act": "relu"}, (4, 4, 6)),
 ]
 
 
@@ -367,3 +372,18 @@ def test_window_arithmetic_grid(keras):
                     assert deconv.out_shape(args, shape) == tuple(ref), (n, k, s, pad)
                     checked += 1
     assert checked == 8 * 5 * 3 * 2
+
+
+def test_gconv_splits_channels_as_the_log(keras):
+    """GroupConv2D: group k maps input channels in_k to output channels out_k, nothing else
+    (6 -> 12 in 4 groups: inputs 1, 1, 1, 3; outputs 3, 3, 3, 3)."""
+    from archspace.compile.layers import GroupConv2D
+
+    layer = GroupConv2D(12, 4, use_bias=False, kernel_initializer="glorot_uniform")
+    x = np.random.default_rng(0).normal(size=(2, 3, 3, 6)).astype("float32")
+    y = keras.ops.convert_to_numpy(layer(x))
+    ks = [keras.ops.convert_to_numpy(k)[0, 0] for k in layer.kernels]
+    assert [k.shape for k in ks] == [(1, 3), (1, 3), (1, 3), (3, 3)]
+    want = np.concatenate([x[..., 0:1] @ ks[0], x[..., 1:2] @ ks[1], x[..., 2:3] @ ks[2],
+                           x[..., 3:6] @ ks[3]], axis=-1)
+    assert np.allclose(y, want, atol=1e-5)

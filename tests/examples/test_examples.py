@@ -27,7 +27,7 @@ EXPECTED_RUNS = {
                                  "squeezenet_se1_auto_random", "squeezenet_sem_auto_random"],
     "unet_auto_segmentation": ["unet_auto_random"],
     "mobilenetv2_ssd_detection": ["ssd_random"],
-    "grunas_group_search": ["grunas_nsga2"],
+    "grunas_group_search": ["grunas_dnas"],
     "cell_space_nsga2": ["cell_space_nsga2"],
 }
 TIMEOUT = 420   # seconds per script: generous for a loaded 2-core machine

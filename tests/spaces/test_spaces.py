@@ -187,44 +187,7 @@ def test_mlp_auto():
     assert cardinality(s).architectures == sum(32 ** n for n in range(4, 11))
 
 
-# ---- GruNAS --------------------------------------------------------------------------------------
-# The GruNAS paper (group-structure search over ShuffleNet units, G = {1, 2, 3, 4, 6}; its result
-# H = {4,1,1,2,2,3,2,4,4,6}) and the authors' public training log, whose layer-by-layer summary
-# gives every unit's widths and parameters: per unit in->out, trainable params for each g (BN
-# weight + bias), as that log counts them.
-GRUNAS_TABLE = {
-    (12, 24): (864, 720, 672, 648, 624),
-    (24, 24): (2_880, 2_304, 2_112, 2_016, 1_920),
-    (48, 48): (10_368, 8_064, 7_296, 6_912, 6_528),
-    (96, 96): (39_168, 29_952, 26_880, 25_344, 23_808),
-    (192, 192): (152_064, 115_200, 102_912, 96_768, 90_624),
-}
-GROUPS = (1, 2, 3, 4, 6)
-
-
-@pytest.mark.parametrize("g", GROUPS)
-def test_grunas_units_match_the_table(g):
-    s = load("grunas_shufflenet")
-    dl = archspace.decisions(s)
-    assert [d.path for d in dl] == [f"unit{k}/g" for k in range(1, 11)]
-    assert all(tuple(d.domain_values()) == GROUPS for d in dl)
-    graph = archspace.build_graph(s, {d.path: g for d in dl})
-    checked = 0
-    for k in range(1, 11):
-        nodes = [n for n in graph.nodes if n.path.split("/")[0] == f"unit{k}"]
-        first = graph.node(nodes[0].inputs[0])
-        io = (first.shape[-1], nodes[-1].shape[-1])
-        if io in GRUNAS_TABLE:
-            assert sum(n.trainable for n in nodes) == GRUNAS_TABLE[io][GROUPS.index(g)], (k, io)
-            checked += 1
-    assert checked == 7   # units 1, 2, 4, 6, 7, 9, 10 (the wide units 3, 5, 8 are not tabled)
-
-
-def test_grunas_size():
-    s = load("grunas_shufflenet")
-    assert cardinality(s).architectures == 5 ** 10
-    paper_h = dict(zip([f"unit{k}/g" for k in range(1, 11)], (4, 1, 1, 2, 2, 3, 2, 4, 4, 6)))
-    assert params(s) == 456_262 and params(s, paper_h) == 299_374  # as the header says
+# ---- GruNAS: tests/spaces/test_grunas.py ---------------------------------------------------------
 
 
 # ---- cell-based space ----------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 A strategy is a function `(run: SearchRun) -> keras_tuner.Oracle`, registered by name with
 `@strategy("name")` (or lazily, as "module:function"). Built in: random, hyperband, bayesian,
-grid (Keras Tuner oracles with static screening) and nsga2; any other pymoo algorithm is found
+grid (Keras Tuner oracles with static screening), nsga2 and dnas (search/dnas/); any other pymoo algorithm is found
 by its name (nsga3, smsemoa, agemoea, moead, spea2, ga, de, ...).
 """
 
@@ -19,7 +19,25 @@ STRATEGIES: dict[str, Union[Factory, str]] = {
     "bayesian": "archspace.search.strategies.kt:bayesian_oracle",
     "grid": "archspace.search.strategies.grid:grid_oracle",
     "nsga2": "archspace.search.strategies.pymoo_oracle:pymoo_oracle",
+    # differentiable: a Gumbel-softmax supernet, then the derived architecture as one trial
+    "dnas": "archspace.search.dnas.strategy:dnas_oracle",
 }
+
+
+#: name -> "module:function(space, settings)" run before any data is loaded: a strategy that
+#: cannot search this space says so at once (dnas: nothing to relax, unknown options)
+PREFLIGHT: dict[str, str] = {
+    "dnas": "archspace.search.dnas.strategy:preflight",
+}
+
+
+def preflight(space: Any, settings: Any) -> None:
+    check = PREFLIGHT.get(settings.strategy)
+    if check is not None:
+        import importlib
+
+        module, _, attr = check.partition(":")
+        getattr(importlib.import_module(module), attr)(space, settings)
 
 
 def strategy(name: str):
@@ -58,4 +76,4 @@ def make_oracle(run: Any) -> Any:
     return f(run)
 
 
-__all__ = ["STRATEGIES", "strategy", "make_oracle", "known_strategy"]
+__all__ = ["STRATEGIES", "strategy", "make_oracle", "known_strategy", "preflight"]
