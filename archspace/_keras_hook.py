@@ -43,6 +43,7 @@ class _KerasFinder(importlib.abc.MetaPathFinder):
 
 def register_when_keras_loads() -> None:
     if "keras" in sys.modules:
-        _register()
+        if sys.modules["keras"] is not None:  # None: keras blocked on purpose (no extra)
+            _register()
     elif not any(isinstance(f, _KerasFinder) for f in sys.meta_path):
         sys.meta_path.insert(0, _KerasFinder())
