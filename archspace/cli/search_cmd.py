@@ -115,7 +115,8 @@ def train_(
         listener.close()
     m = res["metrics"]
     shown = ", ".join(f"{k} {v:.4f}" for k, v in m.items())
-    console.out.print(f"best epoch {res['best_epoch']} of {res['epochs_run']}: {shown}")
+    console.out.print(f"best epoch {res['best_epoch']} of {res['epochs_run']} by "
+                      f"{res['monitor']} (the saved weights): {shown}")
     console.out.print(f"saved {res['model']} ({res['params']:,} params, {res['time_s']:.1f}s)")
 
 

@@ -18,6 +18,8 @@ from ..ir import settings as S
 
 #: metrics known without training (read from the layer graph)
 STATIC_METRICS = ("params", "trainable_params", "non_trainable_params", "bytes", "macs", "flops")
+#: zero-cost proxies, measured on one minibatch at initialisation (search/proxies.py)
+PROXY_METRICS: tuple[str, ...] = ()
 
 #: the no-argument run on the built-in digits: a few short trials instead of the paper's 100 x 100
 DEMO_TRIALS, DEMO_EPOCHS = 8, 8
@@ -163,6 +165,9 @@ class Settings:
     executions: int = 1
     early_stop: int = 5
     early_stop_monitor: str = "val_loss"
+    #: the one metric that picks a trial's best epoch, stops it early and restores its weights
+    #: (resolved: `monitor` in train { }, else the first trained objective, else val_loss)
+    monitor: str = ""
     max_failures: int = 20            # consecutive failed trials before the search gives up
     sources: dict[str, str] = field(default_factory=dict, compare=False)
     notes: tuple[str, ...] = field(default=(), compare=False)
@@ -170,6 +175,13 @@ class Settings:
     @property
     def primary(self) -> Objective:
         return self.objectives[0]
+
+    @property
+    def monitored(self) -> Objective:
+        """The monitored metric with its direction (an objective's, else from its name)."""
+        name = self.monitor or self.early_stop_monitor
+        return next((o for o in self.objectives if o.metric == name),
+                    Objective(name, metric_direction(name)))
 
     @property
     def multi_objective(self) -> bool:
@@ -254,7 +266,7 @@ def resolve(space: Space, *, data: str | None = None, **overrides: Any) -> Setti
     train = section_values(space, "train")
     search = section_values(space, "search")
     for key, v in train.items():
-        if key in ("batch_size", "epochs", "early_stop", "early_stop_monitor",
+        if key in ("batch_size", "epochs", "early_stop", "early_stop_monitor", "monitor",
                    "validation_split", "seed"):
             if v is SEARCHED:
                 if key in ("batch_size", "epochs"):
@@ -341,6 +353,14 @@ def resolve(space: Space, *, data: str | None = None, **overrides: Any) -> Setti
         values["max_epochs"] = values["epochs"]
         sources["max_epochs"] = sources.get("epochs", "default")
 
+    # one monitored metric: the best epoch, early stopping, restored weights, leaderboard
+    if not values.get("monitor"):
+        objs = values.get("objectives", base.objectives)
+        explicit = values.get("early_stop_monitor") if "early_stop_monitor" in values else None
+        values["monitor"] = monitor_name(objs, explicit)
+        sources["monitor"] = sources.get("early_stop_monitor", "objectives") if explicit \
+            else "objectives"
+    values["early_stop_monitor"] = values["monitor"]
     for k in _INT_KEYS:
         if k in values:
             values[k] = _as_int(values[k], k)
@@ -352,6 +372,41 @@ def resolve(space: Space, *, data: str | None = None, **overrides: Any) -> Setti
     for k in Settings.__dataclass_fields__:
         sources.setdefault(k, "default")
     return replace(out, sources=sources, notes=tuple(notes))
+
+
+def metric_direction(name: str) -> Literal["min", "max"]:
+    """Whether a logged metric improves upwards (accuracy, AUC ...) or downwards (losses,
+    errors)."""
+    m = name.lower()
+    up = ("acc", "auc", "iou", "precision", "recall", "f1", "dice", "naswot", "synflow")
+    return "max" if any(k in m for k in up) else "min"
+
+
+def monitor_name(objectives: tuple[Objective, ...], given: str | None = None) -> str:
+    """The run's monitored metric: `given`, else the first objective Keras logs (not a static
+    one), else val_loss."""
+    if given:
+        return str(given)
+    first = next((o for o in objectives if not o.static and o.metric not in PROXY_METRICS),
+                 None)
+    return first.metric if first else "val_loss"
+
+
+def space_monitor(space: Space) -> Objective:
+    """The monitored metric of `archspace train SPACE`: the space's `monitor` (or
+    `early_stop_monitor`), else its first trained objective (a classifier's default:
+    val_accuracy), so a retrained model reports what its search reported."""
+    train = {k: v for k, v in section_values(space, "train").items() if v is not SEARCHED}
+    given = train.get("monitor") or train.get("early_stop_monitor")
+    if any(s.key == "objectives" for s in space.search):
+        objs = tuple(Objective(m, "max" if d == "maximize" else "min")
+                     for d, m in S.objectives(space))
+    elif space.task == "classification":
+        objs = Settings().objectives
+    else:
+        objs = (Objective("val_loss", "min"),)
+    name = monitor_name(objs, given)
+    return next((o for o in objs if o.metric == name), Objective(name, metric_direction(name)))
 
 
 def _as_int(v: Any, key: str) -> int:
@@ -423,9 +478,12 @@ def _check_metrics(s: Settings, space: Space) -> None:
     names = trained_metrics(space)
     if names is None:
         return
-    known = {_norm(n) for n in names} | {_norm(n) for n in STATIC_METRICS}
+    known = {_norm(n) for n in names} | {_norm(n) for n in STATIC_METRICS + PROXY_METRICS}
+    if s.monitor in STATIC_METRICS + PROXY_METRICS:
+        raise ArchError(f"monitor '{s.monitor}' is not logged while training: it cannot pick "
+                        "an epoch", hint="monitor a trained metric, e.g. val_loss")
     used = [("objective", o.metric) for o in s.objectives] + \
-        [("constraint", c.metric) for c in s.constraints]
+        [("constraint", c.metric) for c in s.constraints] + [("monitor", s.monitor)]
     for what, metric in used:
         if _norm(metric) not in known:
             from ..blocks.base import suggest
