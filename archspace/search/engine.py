@@ -27,7 +27,7 @@ from .data import Data, load_data, n_classes
 from .events import Listener, PrintListener, Quiet
 from .rundir import RunDir
 from .settings import Settings, resolve
-from .trainer import TrialFailed, TrialInterrupted, fit_config, internal_error
+from .trainer import TrialFailed, TrialInterrupted, fit_config, internal_error, where
 
 #: trial statuses that end a trial for good (an interrupted one runs again on resume)
 FINISHED = ("completed", "failed")
@@ -219,7 +219,9 @@ class SearchRun:
                 raise
             except Exception as e:
                 if internal_error(e):     # our bug, not the model's failure: stop
-                    raise TrialInterrupted(f"internal error: {type(e).__name__}: {e}") from e
+                    raise TrialInterrupted(f"internal error: {type(e).__name__}: {e} (at "
+                                           f"{where(e)}; a bug in archspace, not in the "
+                                           "model)") from e
                 text = str(e).strip().splitlines()
                 raise TrialFailed(f"{type(e).__name__}: {text[0][:300] if text else ''}") from e
         except TrialFailed as e:

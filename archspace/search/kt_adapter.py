@@ -123,6 +123,10 @@ class OracleHooks:
     def screen_random(self, draw):
         return draw()
 
+    def random_values(self):
+        """Keras Tuner's next random values, screened (None when none is left)."""
+        return self._random_values()
+
     # the private overrides
     def save(self):
         import json

@@ -96,7 +96,7 @@ class Screened(Robust):
         reason = self.run.screen(cand)
         if reason is not None:                  # a model-based proposal screened out
             self.run.skip(cand, reason)
-            values = self._random_values()
+            values = self.random_values()
             if values is None:
                 return {"status": kta.STOPPED, "values": None}
             response = {"status": RUNNING, "values": values}

@@ -32,7 +32,9 @@ import numpy as np
 
 from ..candidates import Genome
 from ..rundir import atomic_write, dumps
-from ..tuner import RUNNING, Robust, oracle_kwargs
+from .. import kt_adapter as kta
+from ..kt_adapter import RUNNING
+from ..tuner import Robust, oracle_kwargs
 from .algorithms import find_algorithm, make_algorithm, single_objective
 
 #: the minimised objective value given to a failed or untrained individual (it is infeasible
@@ -63,7 +65,7 @@ class PymooOracle(Robust, kt.Oracle):
 
     # ---- pymoo ------------------------------------------------------------------------------
     def _gen_file(self, gen: int) -> Path:
-        return Path(self._project_dir) / "pymoo" / f"gen_{gen:04d}.json"
+        return Path(kta.project_dir(self)) / "pymoo" / f"gen_{gen:04d}.json"
 
     def _algorithm(self):
         if self._algo is None:
