@@ -85,6 +85,9 @@ class SearchRun:
 
     #: proposals a strategy may draw in a row without finding a new feasible architecture
     max_proposals = 500
+    #: --prescreen PROXY:F trains a proposal whose proxy ranks in the top F of this many
+    #: latest proposals (itself included)
+    prescreen_window = 10
 
     def __init__(self, space: Space, settings: Settings, data: Data, run: RunDir,
                  listener: Listener | None = None, *, tensorboard: bool = True,
@@ -106,6 +109,9 @@ class SearchRun:
         self.max_memory_growth_mb = max_memory_growth_mb
         self.rss0 = rss_mb()
         self.restart = False
+        self._proxy_cache: dict[str, dict[str, float]] = {}
+        self._prescreened: list[float] = []
+        self._verdicts: dict[str, str | None] = {}
         #: trials with a final result, counted as they end (the folder is read once, here)
         self.finished: set[str] = set()
         self.failures_in_row = 0
@@ -137,7 +143,45 @@ class SearchRun:
             return "; ".join(cand.violations)
         if cand.hash in self.claims:
             return f"duplicate of trial {self.claims[cand.hash]}"
+        rule = self.settings.prescreen_rule
+        if rule is not None:
+            return self._prescreen(cand, *rule)
         return None
+
+    def proxies_of(self, cand: Candidate) -> dict[str, float]:
+        """The run's zero-cost proxies of an architecture at initialisation (seeded by its
+        hash: the same on every call and after a resume)."""
+        got = self._proxy_cache.get(cand.hash)
+        if got is None:
+            from .proxies import minibatch
+            from .trainer import proxy_scores
+
+            if getattr(self, "_batch", None) is None:
+                self._batch = minibatch(self.data, seed=self.settings.seed)
+            seed = (int(cand.hash[:8], 16) + self.settings.seed) % 2**31
+            got = proxy_scores(self.space, cand.config, self.data, self.settings.proxies,
+                               seed=seed, batch=self._batch)
+            self._proxy_cache[cand.hash] = got
+        return got
+
+    def _prescreen(self, cand: Candidate, proxy: str, fraction: float) -> str | None:
+        """Train only the proposals whose proxy ranks in the top `fraction` of the latest
+        `prescreen_window` proposals: a streaming form of "the better part of each batch"."""
+        if cand.hash in self._verdicts:      # screened twice (a strategy re-checks)
+            return self._verdicts[cand.hash]
+        try:
+            score = self.proxies_of(cand)[proxy]
+        except TrialFailed:
+            return None        # training will say why it fails
+        window = (self._prescreened + [score])[-self.prescreen_window:]
+        self._prescreened = window
+        keep = max(1, round(fraction * len(window)))
+        rank = sum(1 for v in window if v > score)
+        verdict = None if rank < keep else (
+            f"prescreen: {proxy} {score:.4g} is not in the top {fraction:.0%} of the last "
+            f"{len(window)} proposals")
+        self._verdicts[cand.hash] = verdict
+        return verdict
 
     def claim(self, cand: Candidate, trial_id: str) -> None:
         self.claims.setdefault(cand.hash, trial_id)
@@ -214,7 +258,17 @@ class SearchRun:
             if cand.error:
                 raise TrialFailed(cand.error)
             try:
-                fr = self._fit(trial_id, cand, epochs, initial, init, number)
+                if s.needs_training:
+                    fr = self._fit(trial_id, cand, epochs, initial, init, number)
+                else:     # proxies and static metrics only: nothing to train
+                    from .trainer import FitResult
+
+                    fr = FitResult(history={}, best_epoch=-1, metrics={}, epochs_run=0,
+                                   build_s=0.0, fit_s=0.0, batch_size=0)
+                if s.proxies:
+                    t1 = time.perf_counter()
+                    fr.metrics.update(self.proxies_of(cand))
+                    fr.build_s += time.perf_counter() - t1
             except (TrialFailed, TrialInterrupted, KeyboardInterrupt, SystemExit):
                 raise
             except Exception as e:
@@ -260,7 +314,7 @@ class SearchRun:
             build_s=round(fr.build_s, 3), fit_s=round(fr.fit_s, 3),
             time_s=round(time.perf_counter() - t0, 3), ended=time.time(),
             history=fr.history)
-        if self.keep_checkpoints:
+        if self.keep_checkpoints and fr.model is not None:
             ck = self.dir.checkpoint(trial_id)
             ck.parent.mkdir(exist_ok=True)
             fr.model.save_weights(str(ck))
@@ -406,6 +460,8 @@ def _skip_kind(reason: str) -> str:
         return "duplicate"
     if "breaks" in reason:
         return "constraint"
+    if reason.startswith("prescreen"):
+        return "prescreen"
     return "invalid"
 
 

@@ -19,7 +19,7 @@ from ..ir import settings as S
 #: metrics known without training (read from the layer graph)
 STATIC_METRICS = ("params", "trainable_params", "non_trainable_params", "bytes", "macs", "flops")
 #: zero-cost proxies, measured on one minibatch at initialisation (search/proxies.py)
-PROXY_METRICS: tuple[str, ...] = ()
+PROXY_METRICS: tuple[str, ...] = ("naswot", "synflow")
 
 #: the no-argument run on the built-in digits: a few short trials instead of the paper's 100 x 100
 DEMO_TRIALS, DEMO_EPOCHS = 8, 8
@@ -169,6 +169,9 @@ class Settings:
     #: (resolved: `monitor` in train { }, else the first trained objective, else val_loss)
     monitor: str = ""
     max_failures: int = 20            # consecutive failed trials before the search gives up
+    #: "PROXY:FRACTION": train only proposals whose zero-cost proxy ranks in the top FRACTION
+    #: of the last PRESCREEN_WINDOW proposals (see SearchRun.screen)
+    prescreen: str = ""
     sources: dict[str, str] = field(default_factory=dict, compare=False)
     notes: tuple[str, ...] = field(default=(), compare=False)
 
@@ -182,6 +185,28 @@ class Settings:
         name = self.monitor or self.early_stop_monitor
         return next((o for o in self.objectives if o.metric == name),
                     Objective(name, metric_direction(name)))
+
+    @property
+    def proxies(self) -> list[str]:
+        """The zero-cost proxies this search measures (objectives, constraints, prescreen)."""
+        used = [o.metric for o in self.objectives] + [c.metric for c in self.constraints]
+        if self.prescreen:
+            used.append(self.prescreen.partition(":")[0])
+        return [m for m in dict.fromkeys(used) if m in PROXY_METRICS]
+
+    @property
+    def needs_training(self) -> bool:
+        """False when every objective and constraint is static or a zero-cost proxy: the
+        search then builds each architecture once, untrained, and trains nothing."""
+        return any(m not in STATIC_METRICS + PROXY_METRICS for m in
+                   [o.metric for o in self.objectives] + [c.metric for c in self.constraints])
+
+    @property
+    def prescreen_rule(self) -> tuple[str, float] | None:
+        if not self.prescreen:
+            return None
+        name, _, frac = self.prescreen.partition(":")
+        return name, float(frac or 0.5)
 
     @property
     def multi_objective(self) -> bool:
@@ -438,6 +463,16 @@ def _check(s: Settings, space: Space) -> None:
         if c.static and (c.op == "<=" and c.bound < 0 or c.op == "<" and c.bound <= 0):
             raise ArchError(f"constraint {c} can never be met: {c.metric} is never negative")
     _check_metrics(s, space)
+    if s.prescreen:
+        name, _, frac = s.prescreen.partition(":")
+        try:
+            f = float(frac or 0.5)
+        except ValueError:
+            f = -1.0
+        if name not in PROXY_METRICS or not 0 < f <= 1:
+            raise ArchError(f"--prescreen {s.prescreen!r}: expected PROXY:FRACTION with a "
+                            f"proxy of {', '.join(PROXY_METRICS)} and a fraction in (0, 1]",
+                            hint="e.g. --prescreen naswot:0.5")
     from .strategies import STRATEGIES, known_strategy
 
     if not known_strategy(s.strategy):

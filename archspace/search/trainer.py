@@ -132,6 +132,28 @@ def fit_config(space: Space, config: Mapping[str, Any], data: Data, *,
                     keep_model=keep_model, verbose=verbose)
 
 
+def proxy_scores(space: Space, config: Mapping[str, Any], data: Data, names: list[str], *,
+                 seed: int = 0, batch: Any = None) -> dict[str, float]:
+    """Zero-cost proxies (search/proxies.py) of one configuration at initialisation, on one
+    training minibatch. Raises TrialFailed / TrialInterrupted as fit_config does."""
+    keras = import_keras()
+    from .proxies import measure, minibatch
+
+    keras.backend.clear_session()
+    with _own_random_state():
+        keras.utils.set_random_seed(int(seed))
+        try:
+            from ..compile import to_keras
+
+            model = to_keras(space, config)
+            return measure(model, names, batch if batch is not None else minibatch(data))
+        except ArchError as e:
+            raise TrialFailed(f"{e.kind}: {e.message}") from e
+        except Exception as e:
+            _raise_internal(e, "measuring zero-cost proxies")
+            raise TrialFailed(f"proxy failed: {type(e).__name__}: {_first_line(e)}") from e
+
+
 def _fit(keras: Any, space: Space, config: Mapping[str, Any], data: Data, ts: Any,
          monitor: Objective, *, epochs: int, initial_epoch: int, batch_size: int,
          patience: int | None, init_weights: str | Path | None, callbacks: list[Any] | None,
@@ -251,5 +273,5 @@ class _EpochHook:
         return Hook()
 
 
-__all__ = ["fit_config", "FitResult", "TrialFailed", "TrialInterrupted", "internal_error",
+__all__ = ["fit_config", "proxy_scores", "FitResult", "TrialFailed", "TrialInterrupted", "internal_error",
            "one_hot_labels"]
