@@ -109,7 +109,6 @@ class SearchRun:
         self.max_memory_growth_mb = max_memory_growth_mb
         self.rss0 = rss_mb()
         self.restart = False
-        self._proxy_cache: dict[str, dict[str, float]] = {}
         self._prescreened: list[float] = []
         self._verdicts: dict[str, str | None] = {}
         #: trials with a final result, counted as they end (the folder is read once, here)
@@ -149,20 +148,23 @@ class SearchRun:
         return None
 
     def proxies_of(self, cand: Candidate) -> dict[str, float]:
-        """The run's zero-cost proxies of an architecture at initialisation (seeded by its
-        hash: the same on every call and after a resume)."""
-        got = self._proxy_cache.get(cand.hash)
+        """The run's zero-cost proxies of an architecture at initialisation, on one fixed
+        minibatch, with weights seeded by its hash: a property of the architecture and the
+        data (the same on every call, after a resume, in another search of this process)."""
+        from .proxies import CACHE, minibatch
+
+        names = tuple(self.settings.proxies)
+        key = (cand.hash, self.data.summary(), names)   # the hash covers the space
+        got = CACHE.get(key)
         if got is None:
-            from .proxies import minibatch
             from .trainer import proxy_scores
 
             if getattr(self, "_batch", None) is None:
-                self._batch = minibatch(self.data, seed=self.settings.seed)
-            seed = (int(cand.hash[:8], 16) + self.settings.seed) % 2**31
-            got = proxy_scores(self.space, cand.config, self.data, self.settings.proxies,
-                               seed=seed, batch=self._batch)
-            self._proxy_cache[cand.hash] = got
-        return got
+                self._batch = minibatch(self.data)
+            got = proxy_scores(self.space, cand.config, self.data, list(names),
+                               seed=int(cand.hash[:8], 16) % 2**31, batch=self._batch)
+            CACHE.put(key, got)
+        return dict(got)
 
     def _prescreen(self, cand: Candidate, proxy: str, fraction: float) -> str | None:
         """Train only the proposals whose proxy ranks in the top `fraction` of the latest

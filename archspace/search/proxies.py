@@ -97,6 +97,27 @@ def synflow(model: Any, x: Any, y: Any = None) -> float:
 PROXIES: dict[str, Proxy] = {"naswot": naswot, "synflow": synflow}
 
 
+class _Cache:
+    """Proxy scores by (architecture hash, data, proxies), shared by the searches of one
+    process (a benchmark runs many over one space); bounded."""
+
+    limit = 100_000
+
+    def __init__(self) -> None:
+        self._d: dict[Any, dict[str, float]] = {}
+
+    def get(self, key: Any) -> dict[str, float] | None:
+        return self._d.get(key)
+
+    def put(self, key: Any, value: dict[str, float]) -> None:
+        if len(self._d) >= self.limit:
+            self._d.clear()
+        self._d[key] = dict(value)
+
+
+CACHE = _Cache()
+
+
 def minibatch(data: Any, size: int = 32, seed: int = 0) -> tuple[Any, Any]:
     """One training minibatch (the same for every architecture of a run)."""
     x = data.x_train
