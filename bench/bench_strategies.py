@@ -34,6 +34,7 @@ SPACE = ROOT / "spaces" / "squeezenet_se_auto.arch"
 sys.path.insert(0, str(ROOT))
 
 STRATEGIES = ["random", "bayesian", "hyperband", "grid", "nsga2", "smsemoa"]
+POPULATION = 20
 
 
 def timing_listener():
@@ -63,7 +64,7 @@ def run_one(strategy: str, seed: int, trials: int, data, out: Path) -> dict:
     timer = timing_listener()
     c0, w0 = time.process_time(), time.perf_counter()
     res = archspace.search(SPACE, data=data, strategy=strategy, trials=trials, epochs=1,
-                           seed=seed, population=20,
+                           seed=seed, population=POPULATION,
                            objectives=["maximize naswot", "minimize params"],
                            out=out, tensorboard=False, listener=timer, overwrite=True)
     points = [(t["objectives"]["naswot"], t["params"]) for t in res.completed
@@ -111,11 +112,14 @@ def main() -> None:
     ap.add_argument("--trials", type=int, default=200)
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--first-seed", type=int, default=0)
+    ap.add_argument("--population", type=int, default=20)
     ap.add_argument("--merge", nargs="*", default=[],
                     help="JSON files of earlier runs (other seeds): reported together")
     ap.add_argument("--strategies", default=",".join(STRATEGIES))
     ap.add_argument("--json", default=None, help="write every run's numbers here")
     args = ap.parse_args()
+    global POPULATION
+    POPULATION = args.population
     import archspace
     from archspace.search import load_data
 

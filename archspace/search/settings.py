@@ -23,6 +23,11 @@ PROXY_METRICS: tuple[str, ...] = ("naswot", "synflow")
 
 #: the no-argument run on the built-in digits: a few short trials instead of the paper's 100 x 100
 DEMO_TRIALS, DEMO_EPOCHS = 8, 8
+#: ... and without --strategy: one Hyperband bracket, 27 architectures trained 1 epoch, the
+#: best 9 continued to 3, the best 3 to 9, the best one to 27 (40 trials, 81 epochs in all):
+#: more epochs for the promising, so the demo ends with a model trained long enough to judge
+DEMO_HYPERBAND = {"strategy": "hyperband", "trials": 40, "epochs": 27, "max_epochs": 27,
+                  "factor": 3}
 
 
 @dataclass(frozen=True)
@@ -360,7 +365,16 @@ def resolve(space: Space, *, data: str | None = None, **overrides: Any) -> Setti
 
     # the built-in demo: the space may ask for 100 trials x 100 epochs; on the 1,797 digits
     # with no --trials/--epochs that would take hours, so run a short search and say so
-    if data == "digits" and "trials" not in given and "epochs" not in given:
+    if data == "digits" and not {"trials", "epochs", "strategy"} & set(given) and \
+            not {"max_epochs", "factor"} & set(given):
+        asked = (f"{values.get('strategy', base.strategy)}, {values.get('trials', base.trials)}"
+                 f" trials x {values.get('epochs', base.epochs)} epochs")
+        for k, v in DEMO_HYPERBAND.items():
+            values[k], sources[k] = v, "demo"
+        notes.append("built-in digits demo: Hyperband, 27 architectures for 1 epoch, the best "
+                     "9 continued to 3 epochs, 3 to 9, 1 to 27 (40 trials); the space asks for "
+                     f"{asked}: pass --strategy, --trials or --epochs to choose")
+    elif data == "digits" and "trials" not in given and "epochs" not in given:
         t = min(int(values.get("trials", base.trials)), DEMO_TRIALS)
         ep = min(int(values.get("epochs", base.epochs)), DEMO_EPOCHS)
         notes.append(f"built-in digits demo: {t} trials x {ep} epochs (the space asks for "
