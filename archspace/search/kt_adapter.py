@@ -54,8 +54,8 @@ def check_version(found: str) -> None:
 
 check_version(getattr(kt, "__version__", "0"))
 
-from keras_tuner.src import config as _kt_config  # noqa: E402
-from keras_tuner.src.engine import trial as _trial_module  # noqa: E402
+from keras_tuner.src import config as _kt_config
+from keras_tuner.src.engine import trial as _trial_module
 
 TrialStatus = _trial_module.TrialStatus
 RUNNING = TrialStatus.RUNNING

@@ -8,7 +8,6 @@ import warnings
 from typing import Any
 
 import keras_tuner as kt
-
 import numpy as np
 
 from .. import kt_adapter as kta

@@ -36,12 +36,17 @@ from typing import Any
 import keras_tuner as kt
 import numpy as np
 
-from ..candidates import Genome, MixedGenome
-from ..rundir import atomic_write, dumps
 from .. import kt_adapter as kta
+from ..candidates import Genome, MixedGenome
 from ..kt_adapter import RUNNING
+from ..rundir import atomic_write, dumps
 from ..tuner import Robust, oracle_kwargs
-from .algorithms import find_algorithm, make_algorithm, mixed_variables, single_objective
+from .algorithms import (
+    find_algorithm,
+    make_algorithm,
+    mixed_variables,
+    single_objective,
+)
 
 #: the minimised objective value given to a failed or untrained individual (it is infeasible
 #: too, so constraint-domination ranks it below every feasible one whatever this is)
