@@ -146,8 +146,9 @@ def main() -> None:
     hypervolumes(runs)
     if args.json:
         Path(args.json).write_text(json.dumps(runs))
-    print(f"\n{args.trials} trials, maximize naswot / minimize params, SqueezeNetSEAuto on "
-          f"digits; hypervolume in one shared box\n")
+    trials = sorted({r["trials"] for r in runs})
+    print(f"\n{'/'.join(map(str, trials))} trials, maximize naswot / minimize params, "
+          "SqueezeNetSEAuto on digits; hypervolume in one shared box\n")
     print(report(runs, strategies_seen))
 
 

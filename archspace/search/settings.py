@@ -23,11 +23,11 @@ PROXY_METRICS: tuple[str, ...] = ("naswot", "synflow")
 
 #: the no-argument run on the built-in digits: a few short trials instead of the paper's 100 x 100
 DEMO_TRIALS, DEMO_EPOCHS = 8, 8
-#: ... and without --strategy: one Hyperband bracket, 27 architectures trained 1 epoch, the
-#: best 9 continued to 3, the best 3 to 9, the best one to 27 (40 trials, 81 epochs in all):
-#: more epochs for the promising, so the demo ends with a model trained long enough to judge
-DEMO_HYPERBAND = {"strategy": "hyperband", "trials": 40, "epochs": 27, "max_epochs": 27,
-                  "factor": 3}
+#: ... and without --strategy: one Hyperband bracket, 36 architectures trained 1 epoch, the
+#: best 6 continued to 6, the best one to 36 (43 trials, 96 epochs in all): more epochs for
+#: the promising, so the demo ends with a model trained long enough to judge
+DEMO_HYPERBAND = {"strategy": "hyperband", "trials": 43, "epochs": 36, "max_epochs": 36,
+                  "factor": 6}
 
 
 @dataclass(frozen=True)
@@ -371,9 +371,9 @@ def resolve(space: Space, *, data: str | None = None, **overrides: Any) -> Setti
                  f" trials x {values.get('epochs', base.epochs)} epochs")
         for k, v in DEMO_HYPERBAND.items():
             values[k], sources[k] = v, "demo"
-        notes.append("built-in digits demo: Hyperband, 27 architectures for 1 epoch, the best "
-                     "9 continued to 3 epochs, 3 to 9, 1 to 27 (40 trials); the space asks for "
-                     f"{asked}: pass --strategy, --trials or --epochs to choose")
+        notes.append("built-in digits demo: Hyperband, 36 architectures for 1 epoch, the best "
+                     "6 continued to 6 epochs, the best one to 36 (43 trials); the space asks "
+                     f"for {asked}: pass --strategy, --trials or --epochs to choose")
     elif data == "digits" and "trials" not in given and "epochs" not in given:
         t = min(int(values.get("trials", base.trials)), DEMO_TRIALS)
         ep = min(int(values.get("epochs", base.epochs)), DEMO_EPOCHS)

@@ -112,12 +112,18 @@ def declared_space(run: Any) -> kt.HyperParameters:
     return hp
 
 
+def oracle_seed(seed: int) -> int:
+    """Keras Tuner's random sampler seeds sample k with seed + k, so seeds 0 and 2 would draw
+    nearly the same sequence shifted by two: spread the run's seeds over [1, 2**31)."""
+    return (int(seed) * 2654435761 + 1) % (2**31 - 1) + 1
+
+
 def oracle_kwargs(run: Any) -> dict[str, Any]:
     # failures in a row are counted by SearchRun (it stops the search itself), so Keras
     # Tuner's own limit, which it reports only through an error message, never triggers
     s = run.settings
     return dict(objective=kt.Objective(s.primary.metric, s.primary.direction),
-                hyperparameters=declared_space(run), seed=s.seed + 1,
+                hyperparameters=declared_space(run), seed=oracle_seed(s.seed),
                 max_retries_per_trial=0, max_consecutive_failed_trials=10**9)
 
 
