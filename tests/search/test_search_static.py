@@ -178,3 +178,14 @@ def test_run_directory_resumes_only_the_same_search(tmp_path):
         f.write('{"hash": "y", "rea')
     assert [s["hash"] for s in run.skips()] == ["x"]
     assert json.loads((run.path / "search.json").read_text())["data"] == "digits"
+
+
+def test_oracle_seeds_do_not_overlap():
+    # Keras Tuner seeds its k-th random sample with seed + k: nearby run seeds must not give
+    # nearby oracle seeds, or two runs draw shifted copies of one sequence
+    from archspace.search.tuner import oracle_seed
+
+    seeds = [oracle_seed(s) for s in range(10)]
+    assert len(set(seeds)) == 10 and all(1 <= s < 2**31 for s in seeds)
+    gaps = [abs(a - b) for i, a in enumerate(seeds) for b in seeds[i + 1:]]
+    assert min(gaps) > 100_000
