@@ -61,6 +61,7 @@ def test_a_proxy_search_trains_nothing(run_search):
     assert res.best["objectives"]["naswot"] == max(t["objectives"]["naswot"] for t in res.trials)
 
 
+@pytest.mark.slow   # proxies of every proposal, then three trained trials
 def test_prescreen_trains_the_better_part(run_search, tmp_path):
     res = run_search("small", strategy="random", trials=3, prescreen="naswot:0.5")
     skips = [json.loads(line) for line in
