@@ -27,7 +27,8 @@ def search_(
     max_params: Optional[str] = typer.Option(None, "--max-params", metavar="N", help="Static constraint, e.g. 2e6 or 500k: larger models are never built."),
     out: Optional[str] = typer.Option(None, "--out", "-o", help="Run directory (default runs/SPACE_STRATEGY); an existing one is resumed."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the strategy, splits and weights."),
-    objective: Optional[List[str]] = typer.Option(None, "--objective", help="Repeatable: 'maximize val_accuracy', 'minimize params|bytes|macs'."),
+    objective: Optional[List[str]] = typer.Option(None, "--objective", help="Repeatable: 'maximize val_accuracy', 'minimize params|bytes|macs', 'maximize naswot|synflow' (zero-cost proxies: nothing is trained when every objective is static or a proxy)."),
+    prescreen: Optional[str] = typer.Option(None, "--prescreen", metavar="PROXY:F", help="Train only proposals whose zero-cost proxy (naswot, synflow) ranks in the top F of the last 10 proposals, e.g. naswot:0.5."),
     constraint: Optional[List[str]] = typer.Option(None, "--constraint", help="Repeatable: 'bytes <= 8M', 'macs < 50M'."),
     batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Examples per step (default: the space's, else 32)."),
     population: Optional[int] = typer.Option(None, "--population", help="Population of evolutionary strategies (default 20)."),
@@ -60,7 +61,7 @@ def search_(
                         objectives=objective or None, constraints=constraint or None,
                         batch_size=batch_size, population=population, overwrite=overwrite,
                         tensorboard=tensorboard, listener=listener,
-                          max_memory_growth_mb=growth, space_file=file,
+                          max_memory_growth_mb=growth, space_file=file, prescreen=prescreen,
                           **_dnas_args(dnas_fixed, dnas_opt))
     finally:
         listener.close()
@@ -142,7 +143,8 @@ def train_(
         listener.close()
     m = res["metrics"]
     shown = ", ".join(f"{k} {v:.4f}" for k, v in m.items())
-    console.out.print(f"best epoch {res['best_epoch']} of {res['epochs_run']}: {shown}")
+    console.out.print(f"best epoch {res['best_epoch']} of {res['epochs_run']} by "
+                      f"{res['monitor']} (the saved weights): {shown}")
     console.out.print(f"saved {res['model']} ({res['params']:,} params, {res['time_s']:.1f}s)")
 
 

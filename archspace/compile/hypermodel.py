@@ -278,7 +278,8 @@ class ArchHyperModel(kt.HyperModel):
             callbacks = list(kwargs.get("callbacks") or [])
             if not any(isinstance(c, keras.callbacks.EarlyStopping) for c in callbacks):
                 callbacks.append(keras.callbacks.EarlyStopping(
-                    monitor=s.early_stop_monitor, patience=int(s.early_stop)))
+                    monitor=s.monitor or s.early_stop_monitor, patience=int(s.early_stop),
+                    restore_best_weights=True))
             kwargs["callbacks"] = callbacks
         return model.fit(*args, **kwargs)
 

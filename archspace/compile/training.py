@@ -55,6 +55,7 @@ class TrainSettings:
     epochs: int = 100
     early_stop: int = 5
     early_stop_monitor: str = "val_loss"
+    monitor: str | None = None
     validation_split: float = 0.2
     label_smoothing: float = 0.0
     seed: int = 0

@@ -16,7 +16,9 @@ TRAIN_KEYS: dict[str, tuple[object, str]] = {
     "batch_size": (32, "examples per step"),
     "epochs": (100, "maximum epochs per trial"),
     "early_stop": (5, "early-stopping patience in epochs (0 = off)"),
-    "early_stop_monitor": ("val_loss", "metric early stopping watches"),
+    "early_stop_monitor": ("val_loss", "metric early stopping watches (monitor replaces it)"),
+    "monitor": (None, "the one metric that picks each trial's best epoch, stops it early and "
+                      "restores its weights; default: the first trained objective"),
     "validation_split": (0.2, "share of the data held out for validation"),
     "label_smoothing": (0.0, "label smoothing for categorical losses"),
     "seed": (0, "seed for weights, shuffling and splits"),

@@ -144,5 +144,58 @@ class Genome:
         return out
 
 
+class MixedGenome:
+    """pymoo's mixed-variable encoding: one variable per decision, of the kind that suits it:
+    a choice is a `Choice` (unordered: mutation picks another option, crossover swaps), a
+    bool a `Binary`, an int (or a stepped float) an `Integer` index into its ordered values,
+    a continuous float a `Real` (over log(value) for a log range). An individual is a dict
+    path -> gene; the genes of inactive decisions are carried but ignored (canonical drops
+    them, and duplicates are found by architecture)."""
+
+    def __init__(self, space: Space):
+        self.decisions = [d for d in decisions_of(space) if d.when]
+
+    def __len__(self) -> int:
+        return len(self.decisions)
+
+    def variables(self) -> dict[str, Any]:
+        from pymoo.core.variable import Binary, Choice, Integer, Real
+
+        out: dict[str, Any] = {}
+        for d in self.decisions:
+            if d.kind == "bool":
+                out[d.path] = Binary()
+            elif d.kind == "choice":
+                out[d.path] = Choice(options=list(range(d.size or 1)))
+            elif d.size is not None:
+                out[d.path] = Integer(bounds=(0, d.size - 1))
+            elif d.log:
+                out[d.path] = Real(bounds=(math.log(d.lo), math.log(d.hi)))
+            else:
+                out[d.path] = Real(bounds=(float(d.lo), float(d.hi)))
+        return out
+
+    def decode(self, x: Mapping[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for d in self.decisions:
+            if d.path not in x:
+                continue
+            g = plain(x[d.path])
+            if d.kind == "bool":
+                out[d.path] = bool(g)
+            elif d.size is not None:
+                out[d.path] = d.value_at(min(max(int(g), 0), d.size - 1))
+            elif d.log:
+                out[d.path] = float(min(max(math.exp(float(g)), d.lo), d.hi))
+            else:
+                out[d.path] = float(min(max(float(g), d.lo), d.hi))
+        return out
+
+    @staticmethod
+    def stored(x: Mapping[str, Any]) -> dict[str, Any]:
+        """An individual as JSON (numpy scalars made plain)."""
+        return {k: plain(v) for k, v in x.items()}
+
+
 __all__ = ["Candidate", "make_candidate", "static_metrics", "plain", "enumerate_configs",
-           "grid_values", "Genome"]
+           "grid_values", "Genome", "MixedGenome"]

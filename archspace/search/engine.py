@@ -27,7 +27,10 @@ from .data import Data, load_data, n_classes
 from .events import Listener, PrintListener, Quiet
 from .rundir import RunDir
 from .settings import Settings, resolve
-from .trainer import TrialFailed, fit_config
+from .trainer import TrialFailed, TrialInterrupted, fit_config, internal_error, where
+
+#: trial statuses that end a trial for good (an interrupted one runs again on resume)
+FINISHED = ("completed", "failed")
 
 
 @dataclass
@@ -63,6 +66,10 @@ class Restart(Exception):
     resumes from its run directory."""
 
 
+class TooManyFailures(Exception):
+    """Raised between trials once `max_failures` trials in a row have failed."""
+
+
 def rss_mb() -> float:
     try:
         with open("/proc/self/status", encoding="ascii") as f:
@@ -78,6 +85,9 @@ class SearchRun:
 
     #: proposals a strategy may draw in a row without finding a new feasible architecture
     max_proposals = 500
+    #: --prescreen PROXY:F trains a proposal whose proxy ranks in the top F of this many
+    #: latest proposals (itself included)
+    prescreen_window = 10
 
     def __init__(self, space: Space, settings: Settings, data: Data, run: RunDir,
                  listener: Listener | None = None, *, tensorboard: bool = True,
@@ -99,7 +109,15 @@ class SearchRun:
         self.max_memory_growth_mb = max_memory_growth_mb
         self.rss0 = rss_mb()
         self.restart = False
+        self._prescreened: list[float] = []
+        self._verdicts: dict[str, str | None] = {}
+        #: trials with a final result, counted as they end (the folder is read once, here)
+        self.finished: set[str] = set()
+        self.failures_in_row = 0
         for r in run.trials():
+            if r.get("status") not in FINISHED:
+                continue
+            self.finished.add(r["trial_id"])
             if r.get("hash") and not r.get("continues"):
                 self.claims.setdefault(r["hash"], r["trial_id"])
             self._consider_best(r, None)
@@ -124,7 +142,48 @@ class SearchRun:
             return "; ".join(cand.violations)
         if cand.hash in self.claims:
             return f"duplicate of trial {self.claims[cand.hash]}"
+        rule = self.settings.prescreen_rule
+        if rule is not None:
+            return self._prescreen(cand, *rule)
         return None
+
+    def proxies_of(self, cand: Candidate) -> dict[str, float]:
+        """The run's zero-cost proxies of an architecture at initialisation, on one fixed
+        minibatch, with weights seeded by its hash: a property of the architecture and the
+        data (the same on every call, after a resume, in another search of this process)."""
+        from .proxies import CACHE, minibatch
+
+        names = tuple(self.settings.proxies)
+        key = (cand.hash, self.data.summary(), names)   # the hash covers the space
+        got = CACHE.get(key)
+        if got is None:
+            from .trainer import proxy_scores
+
+            if getattr(self, "_batch", None) is None:
+                self._batch = minibatch(self.data)
+            got = proxy_scores(self.space, cand.config, self.data, list(names),
+                               seed=int(cand.hash[:8], 16) % 2**31, batch=self._batch)
+            CACHE.put(key, got)
+        return dict(got)
+
+    def _prescreen(self, cand: Candidate, proxy: str, fraction: float) -> str | None:
+        """Train only the proposals whose proxy ranks in the top `fraction` of the latest
+        `prescreen_window` proposals: a streaming form of "the better part of each batch"."""
+        if cand.hash in self._verdicts:      # screened twice (a strategy re-checks)
+            return self._verdicts[cand.hash]
+        try:
+            score = self.proxies_of(cand)[proxy]
+        except TrialFailed:
+            return None        # training will say why it fails
+        window = (self._prescreened + [score])[-self.prescreen_window:]
+        self._prescreened = window
+        keep = max(1, round(fraction * len(window)))
+        rank = sum(1 for v in window if v > score)
+        verdict = None if rank < keep else (
+            f"prescreen: {proxy} {score:.4g} is not in the top {fraction:.0%} of the last "
+            f"{len(window)} proposals")
+        self._verdicts[cand.hash] = verdict
+        return verdict
 
     def claim(self, cand: Candidate, trial_id: str) -> None:
         self.claims.setdefault(cand.hash, trial_id)
@@ -160,7 +219,7 @@ class SearchRun:
     def run_trial(self, trial_id: str, values: Mapping[str, Any]) -> dict[str, float]:
         """Train one trial (or return the stored result of one that already finished)."""
         done = self.dir.trial(trial_id)
-        if done is not None:
+        if done is not None and done.get("status") in FINISHED:
             if done["status"] == "completed":
                 return tuner_metrics(done)
             raise TrialFailed(done.get("reason", "failed"))
@@ -201,18 +260,37 @@ class SearchRun:
             if cand.error:
                 raise TrialFailed(cand.error)
             try:
-                fr = self._fit(trial_id, cand, epochs, initial, init, number)
-            except (TrialFailed, KeyboardInterrupt, SystemExit):
+                if s.needs_training:
+                    fr = self._fit(trial_id, cand, epochs, initial, init, number)
+                else:     # proxies and static metrics only: nothing to train
+                    from .trainer import FitResult
+
+                    fr = FitResult(history={}, best_epoch=-1, metrics={}, epochs_run=0,
+                                   build_s=0.0, fit_s=0.0, batch_size=0)
+                if s.proxies:
+                    t1 = time.perf_counter()
+                    fr.metrics.update(self.proxies_of(cand))
+                    fr.build_s += time.perf_counter() - t1
+            except (TrialFailed, TrialInterrupted, KeyboardInterrupt, SystemExit):
                 raise
-            except Exception as e:   # anything else a trial throws is that trial's failure
+            except Exception as e:
+                if internal_error(e):     # our bug, not the model's failure: stop
+                    raise TrialInterrupted(f"internal error: {type(e).__name__}: {e} (at "
+                                           f"{where(e)}; a bug in archspace, not in the "
+                                           "model)") from e
                 text = str(e).strip().splitlines()
                 raise TrialFailed(f"{type(e).__name__}: {text[0][:300] if text else ''}") from e
         except TrialFailed as e:
             record.update(status="failed", reason=str(e), time_s=time.perf_counter() - t0,
                           ended=time.time(), feasible=False)
-            self.dir.write_trial(record)
-            self.listener.trial_end(record)
+            self._ended(record)
             raise
+        except TrialInterrupted as e:
+            record.update(status="interrupted", reason=str(e), ended=time.time())
+            self.dir.write_trial(record)
+            raise TrialInterrupted(f"trial {trial_id} stopped the search: {e}; it is marked "
+                                   "interrupted and runs again when the search resumes"
+                                   ) from e.__cause__
         objectives: dict[str, float] = {}
         for o in s.objectives:
             if o.static:
@@ -224,8 +302,7 @@ class SearchRun:
                           f"{', '.join(sorted(fr.metrics)) or 'nothing'})")
                 record.update(status="failed", reason=reason, time_s=time.perf_counter() - t0,
                               ended=time.time(), feasible=False)
-                self.dir.write_trial(record)
-                self.listener.trial_end(record)
+                self._ended(record)
                 raise TrialFailed(reason)
         broken = []
         for c in s.constraints:
@@ -239,7 +316,7 @@ class SearchRun:
             build_s=round(fr.build_s, 3), fit_s=round(fr.fit_s, 3),
             time_s=round(time.perf_counter() - t0, 3), ended=time.time(),
             history=fr.history)
-        if self.keep_checkpoints:
+        if self.keep_checkpoints and fr.model is not None:
             ck = self.dir.checkpoint(trial_id)
             ck.parent.mkdir(exist_ok=True)
             fr.model.save_weights(str(ck))
@@ -251,8 +328,15 @@ class SearchRun:
             self.dir.promote_best(stage)
         if self.tensorboard:
             self._hparams(trial_id, cand)
-        self.listener.trial_end(record)
+        self._ended(record, written=True)
         return tuner_metrics(record)
+
+    def _ended(self, record: dict[str, Any], written: bool = False) -> None:
+        if not written:
+            self.dir.write_trial(record)
+        self.finished.add(record["trial_id"])
+        self.failures_in_row = self.failures_in_row + 1 if record["status"] == "failed" else 0
+        self.listener.trial_end(record)
 
     def _fit(self, trial_id: str, cand: Candidate, epochs: int, initial: int,
              init: Path | None, number: int):
@@ -263,7 +347,6 @@ class SearchRun:
 
             callbacks.append(keras.callbacks.TensorBoard(
                 log_dir=str(self.dir.logs_dir / trial_id), write_graph=False, profile_batch=0))
-        select = next((o for o in s.objectives if not o.static), None)
         total = epochs
 
         def on_epoch(epoch: int, logs: dict[str, float]) -> None:
@@ -275,8 +358,7 @@ class SearchRun:
             results.append(fit_config(
                 self.space, cand.config, self.data, epochs=epochs, initial_epoch=initial,
                 batch_size=arg("batch_size", s.batch_size),
-                early_stop=arg("early_stop", s.early_stop),
-                monitor=arg("early_stop_monitor", s.early_stop_monitor), select=select,
+                early_stop=arg("early_stop", s.early_stop), monitor=s.monitored,
                 seed=s.seed * 100_003 + number * 31 + k, init_weights=init,
                 callbacks=callbacks if k == 0 else [], on_epoch=on_epoch))
         fr = results[-1]
@@ -306,8 +388,10 @@ class SearchRun:
         keras.backend.clear_session() (tens of MB per distinct architecture); past
         `max_memory_growth_mb` the search stops here, cleanly, so that the caller can restart
         the process and resume (the CLI does)."""
+        if self.failures_in_row >= self.settings.max_failures:
+            raise TooManyFailures(f"stopped: {self.failures_in_row} trials in a row failed")
         if self.max_memory_growth_mb and rss_mb() - self.rss0 > self.max_memory_growth_mb \
-                and len(self.dir.trials()) < self.settings.trials:
+                and len(self.finished) < self.settings.trials:
             self.restart = True
             raise Restart(f"memory grew by {rss_mb() - self.rss0:.0f} MB")
 
@@ -378,6 +462,8 @@ def _skip_kind(reason: str) -> str:
         return "duplicate"
     if "breaks" in reason:
         return "constraint"
+    if reason.startswith("prescreen"):
+        return "prescreen"
     return "invalid"
 
 
@@ -479,10 +565,10 @@ def search(space: Space | str | os.PathLike, data: str | Data = "digits", *,
     info = {"space": sp.name, "strategy": st.strategy, "trials": st.trials,
             "epochs": st.epochs, "data": ds.summary(), "out": str(out_path), "notes": notes,
             "settings": st, "sources": st.sources, "resumed": resumed,
-            "finished": len(run.trials())}
+            "finished": len(eng.finished)}
     listener.search_start(info)
     if resumed:
-        listener.message(f"resuming {out_path}: {len(run.trials())} finished trial(s) kept")
+        listener.message(f"resuming {out_path}: {len(eng.finished)} finished trial(s) kept")
     for line in repaired:
         listener.message(f"after a kill: {line}")
     oracle = None
@@ -496,19 +582,19 @@ def search(space: Space | str | os.PathLike, data: str | Data = "digits", *,
         oracle = tuner.oracle
         eng.attach(oracle)
         # a trial left running by a kill is retried first, even past the trials asked for
-        if len(run.trials()) < st.trials:
+        if len(eng.finished) < st.trials:
             tuner.search(verbose=0)
     except Restart as e:
         listener.message(f"{e} since the search started (TensorFlow keeps traced graphs): "
                          "stopping here to resume in a fresh process")
-    except RuntimeError as e:
-        if "consecutive failures" not in str(e):
-            _finish_quietly(eng, oracle, listener)
-            raise
-        listener.message(f"stopped: {st.max_failures} trials in a row failed")
-    except BaseException:
+    except TooManyFailures as e:
+        listener.message(str(e))
+    except BaseException as e:
         # interrupted (Ctrl-C) or crashed: finished trials are on disk; write what we have
         _finish_quietly(eng, oracle, listener)
+        stopped = getattr(e, "error", None)     # tuner.SearchStopped: our bug in a trial
+        if isinstance(stopped, TrialInterrupted):
+            raise stopped from e.__cause__
         raise
     finally:
         run.unlock()
@@ -568,7 +654,7 @@ def train(space: Space | str | os.PathLike, config: Mapping[str, Any] | str | os
     match `space`; force=True trains it anyway. `out` is checked writable before training."""
     from ..ir.config import canonical, check_config_space, config_hash, load_config_file
     from .candidates import static_metrics
-    from .settings import Objective
+    from .settings import space_monitor
 
     sp, _ = load_space(space)
     listener = listener or (PrintListener() if verbose else Quiet())
@@ -607,13 +693,13 @@ def train(space: Space | str | os.PathLike, config: Mapping[str, Any] | str | os
     sizes = static_metrics(sp, cfg)
     listener.message(f"training {config_hash(sp, cfg)} ({sizes['params']:,} params) for up to "
                      f"{ep} epochs on {ds.summary()}")
-    select = Objective("val_accuracy", "max") if sp.task == "classification" else None
+    monitor = space_monitor(sp)      # the metric its search picked epochs by
 
     def on_epoch(epoch: int, logs: dict[str, float]) -> None:
         listener.epoch_end("train", epoch + 1, ep, logs)
 
     try:
-        fr = fit_config(sp, cfg, ds, epochs=ep, batch_size=batch_size, select=select,
+        fr = fit_config(sp, cfg, ds, epochs=ep, batch_size=batch_size, monitor=monitor,
                         seed=seed, on_epoch=on_epoch)
     except TrialFailed as e:
         raise ArchError(f"training failed: {e}") from None
@@ -627,7 +713,8 @@ def train(space: Space | str | os.PathLike, config: Mapping[str, Any] | str | os
             tmp.unlink(missing_ok=True)
         saved = str(out)
     return {"hash": config_hash(sp, cfg), "config": cfg, "metrics": fr.metrics,
-            "best_epoch": fr.best_epoch + 1, "epochs_run": fr.epochs_run, **sizes,
+            "best_epoch": fr.best_epoch + 1, "monitor": monitor.metric,
+            "epochs_run": fr.epochs_run, **sizes,
             "time_s": round(fr.build_s + fr.fit_s, 2), "model": saved}
 
 

@@ -1,4 +1,5 @@
-"""Pareto fronts and hypervolume over trial records (numpy only).
+"""Pareto fronts and hypervolume over trial records: pymoo's non-dominated sorting and
+hypervolume indicator (any number of objectives), on costs normalised here.
 
 Objectives are turned into costs to minimise: an accuracy-like maximised score becomes its error
 (1 - score, reference 1), anything else is normalised by a reference (the worst value seen, plus
@@ -27,15 +28,13 @@ def costs(records: Sequence[dict[str, Any]], objectives: Sequence[Objective]) ->
 
 
 def nondominated(F: np.ndarray) -> np.ndarray:
-    """Boolean mask of the non-dominated rows (minimisation)."""
-    n = len(F)
-    mask = np.ones(n, dtype=bool)
-    for i in range(n):
-        if not mask[i]:
-            continue
-        dominates_i = np.all(F <= F[i], axis=1) & np.any(F < F[i], axis=1)
-        if dominates_i.any():
-            mask[i] = False
+    """Boolean mask of the non-dominated rows (minimisation): pymoo's first front."""
+    F = np.asarray(F, dtype=float)
+    mask = np.zeros(len(F), dtype=bool)
+    if len(F):
+        from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
+
+        mask[NonDominatedSorting().do(F, only_non_dominated_front=True)] = True
     return mask
 
 
@@ -83,28 +82,17 @@ def reference(records: Sequence[dict[str, Any]], objectives: Sequence[Objective]
 
 
 def hypervolume(F: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> float:
-    """Hypervolume of the costs F inside the box [lo, hi], normalised to [0, 1]."""
+    """Hypervolume of the costs F inside the box [lo, hi], normalised to [0, 1] (pymoo's
+    indicator, reference point 1 in every normalised objective; any number of objectives)."""
     if F is None or not len(F):
         return 0.0
     N = (np.asarray(F, dtype=float) - lo) / np.where(hi - lo == 0, 1.0, hi - lo)
     N = N[np.all(N < 1.0, axis=1)]
     if not len(N):
         return 0.0
-    N = np.clip(N, 0.0, None)
-    N = N[nondominated(N)]
-    if N.shape[1] == 1:
-        return float(1.0 - N[:, 0].min())
-    if N.shape[1] == 2:
-        P = N[np.argsort(N[:, 0])]
-        hv, prev_y = 0.0, 1.0
-        for x, y in P:
-            if y < prev_y:
-                hv += (1.0 - x) * (prev_y - y)
-                prev_y = y
-        return float(hv)
     from pymoo.indicators.hv import HV
 
-    return float(HV(ref_point=np.ones(N.shape[1]))(N))
+    return float(HV(ref_point=np.ones(N.shape[1]))(np.clip(N, 0.0, None)))
 
 
 def hypervolume_of(records: Sequence[dict[str, Any]], objectives: Sequence[Objective],

@@ -18,9 +18,16 @@ from ..ir import settings as S
 
 #: metrics known without training (read from the layer graph)
 STATIC_METRICS = ("params", "trainable_params", "non_trainable_params", "bytes", "macs", "flops")
+#: zero-cost proxies, measured on one minibatch at initialisation (search/proxies.py)
+PROXY_METRICS: tuple[str, ...] = ("naswot", "synflow")
 
 #: the no-argument run on the built-in digits: a few short trials instead of the paper's 100 x 100
 DEMO_TRIALS, DEMO_EPOCHS = 8, 8
+#: ... and without --strategy: one Hyperband bracket, 36 architectures trained 1 epoch, the
+#: best 6 continued to 6, the best one to 36 (43 trials, 96 epochs in all): more epochs for
+#: the promising, so the demo ends with a model trained long enough to judge
+DEMO_HYPERBAND = {"strategy": "hyperband", "trials": 43, "epochs": 36, "max_epochs": 36,
+                  "factor": 6}
 
 
 @dataclass(frozen=True)
@@ -163,13 +170,48 @@ class Settings:
     executions: int = 1
     early_stop: int = 5
     early_stop_monitor: str = "val_loss"
+    #: the one metric that picks a trial's best epoch, stops it early and restores its weights
+    #: (resolved: `monitor` in train { }, else the first trained objective, else val_loss)
+    monitor: str = ""
     max_failures: int = 20            # consecutive failed trials before the search gives up
+    #: "PROXY:FRACTION": train only proposals whose zero-cost proxy ranks in the top FRACTION
+    #: of the last PRESCREEN_WINDOW proposals (see SearchRun.screen)
+    prescreen: str = ""
     sources: dict[str, str] = field(default_factory=dict, compare=False)
     notes: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def primary(self) -> Objective:
         return self.objectives[0]
+
+    @property
+    def monitored(self) -> Objective:
+        """The monitored metric with its direction (an objective's, else from its name)."""
+        name = self.monitor or self.early_stop_monitor
+        return next((o for o in self.objectives if o.metric == name),
+                    Objective(name, metric_direction(name)))
+
+    @property
+    def proxies(self) -> list[str]:
+        """The zero-cost proxies this search measures (objectives, constraints, prescreen)."""
+        used = [o.metric for o in self.objectives] + [c.metric for c in self.constraints]
+        if self.prescreen:
+            used.append(self.prescreen.partition(":")[0])
+        return [m for m in dict.fromkeys(used) if m in PROXY_METRICS]
+
+    @property
+    def needs_training(self) -> bool:
+        """False when every objective and constraint is static or a zero-cost proxy: the
+        search then builds each architecture once, untrained, and trains nothing."""
+        return any(m not in STATIC_METRICS + PROXY_METRICS for m in
+                   [o.metric for o in self.objectives] + [c.metric for c in self.constraints])
+
+    @property
+    def prescreen_rule(self) -> tuple[str, float] | None:
+        if not self.prescreen:
+            return None
+        name, _, frac = self.prescreen.partition(":")
+        return name, float(frac or 0.5)
 
     @property
     def multi_objective(self) -> bool:
@@ -254,7 +296,7 @@ def resolve(space: Space, *, data: str | None = None, **overrides: Any) -> Setti
     train = section_values(space, "train")
     search = section_values(space, "search")
     for key, v in train.items():
-        if key in ("batch_size", "epochs", "early_stop", "early_stop_monitor",
+        if key in ("batch_size", "epochs", "early_stop", "early_stop_monitor", "monitor",
                    "validation_split", "seed"):
             if v is SEARCHED:
                 if key in ("batch_size", "epochs"):
@@ -329,7 +371,16 @@ def resolve(space: Space, *, data: str | None = None, **overrides: Any) -> Setti
     asked = {k: int(values.get(k, getattr(base, k))) for k in ("trials", "epochs")}
     cap = {"trials": DEMO_TRIALS, "epochs": DEMO_EPOCHS}
     lowered = [k for k in asked if asked[k] > cap[k]]
-    if data == "digits" and "trials" not in given and "epochs" not in given and lowered:
+    if data == "digits" and lowered and not {"trials", "epochs", "strategy"} & set(given) and \
+            not {"max_epochs", "factor"} & set(given):
+        space_asks = (f"{values.get('strategy', base.strategy)}, {asked['trials']} trials x "
+                      f"{asked['epochs']} epochs")
+        for k, v in DEMO_HYPERBAND.items():
+            values[k], sources[k] = v, "demo"
+        notes.append("built-in digits demo: Hyperband, 36 architectures for 1 epoch, the best "
+                     "6 continued to 6 epochs, the best one to 36 (43 trials); the space asks "
+                     f"for {space_asks}: pass --strategy, --trials or --epochs to choose")
+    elif data == "digits" and "trials" not in given and "epochs" not in given and lowered:
         t, ep = min(asked["trials"], DEMO_TRIALS), min(asked["epochs"], DEMO_EPOCHS)
         notes.append(f"built-in digits demo: {t} trials x {ep} epochs (the space asks for "
                      f"{asked['trials']} x {asked['epochs']}; pass --trials and --epochs to "
@@ -346,6 +397,14 @@ def resolve(space: Space, *, data: str | None = None, **overrides: Any) -> Setti
         values["max_epochs"] = values["epochs"]
         sources["max_epochs"] = sources.get("epochs", "default")
 
+    # one monitored metric: the best epoch, early stopping, restored weights, leaderboard
+    if not values.get("monitor"):
+        objs = values.get("objectives", base.objectives)
+        explicit = values.get("early_stop_monitor") if "early_stop_monitor" in values else None
+        values["monitor"] = monitor_name(objs, explicit)
+        sources["monitor"] = sources.get("early_stop_monitor", "objectives") if explicit \
+            else "objectives"
+    values["early_stop_monitor"] = values["monitor"]
     for k in _INT_KEYS:
         if k in values:
             values[k] = _as_int(values[k], k)
@@ -363,6 +422,41 @@ def resolve(space: Space, *, data: str | None = None, **overrides: Any) -> Setti
     for k in Settings.__dataclass_fields__:
         sources.setdefault(k, "default")
     return replace(out, sources=sources, notes=tuple(notes))
+
+
+def metric_direction(name: str) -> Literal["min", "max"]:
+    """Whether a logged metric improves upwards (accuracy, AUC ...) or downwards (losses,
+    errors)."""
+    m = name.lower()
+    up = ("acc", "auc", "iou", "precision", "recall", "f1", "dice", "naswot", "synflow")
+    return "max" if any(k in m for k in up) else "min"
+
+
+def monitor_name(objectives: tuple[Objective, ...], given: str | None = None) -> str:
+    """The run's monitored metric: `given`, else the first objective Keras logs (not a static
+    one), else val_loss."""
+    if given:
+        return str(given)
+    first = next((o for o in objectives if not o.static and o.metric not in PROXY_METRICS),
+                 None)
+    return first.metric if first else "val_loss"
+
+
+def space_monitor(space: Space) -> Objective:
+    """The monitored metric of `archspace train SPACE`: the space's `monitor` (or
+    `early_stop_monitor`), else its first trained objective (a classifier's default:
+    val_accuracy), so a retrained model reports what its search reported."""
+    train = {k: v for k, v in section_values(space, "train").items() if v is not SEARCHED}
+    given = train.get("monitor") or train.get("early_stop_monitor")
+    if any(s.key == "objectives" for s in space.search):
+        objs = tuple(Objective(m, "max" if d == "maximize" else "min")
+                     for d, m in S.objectives(space))
+    elif space.task == "classification":
+        objs = Settings().objectives
+    else:
+        objs = (Objective("val_loss", "min"),)
+    name = monitor_name(objs, given)
+    return next((o for o in objs if o.metric == name), Objective(name, metric_direction(name)))
 
 
 def _as_int(v: Any, key: str) -> int:
@@ -394,6 +488,16 @@ def _check(s: Settings, space: Space) -> None:
         if c.static and (c.op == "<=" and c.bound < 0 or c.op == "<" and c.bound <= 0):
             raise ArchError(f"constraint {c} can never be met: {c.metric} is never negative")
     _check_metrics(s, space)
+    if s.prescreen:
+        name, _, frac = s.prescreen.partition(":")
+        try:
+            f = float(frac or 0.5)
+        except ValueError:
+            f = -1.0
+        if name not in PROXY_METRICS or not 0 < f <= 1:
+            raise ArchError(f"--prescreen {s.prescreen!r}: expected PROXY:FRACTION with a "
+                            f"proxy of {', '.join(PROXY_METRICS)} and a fraction in (0, 1]",
+                            hint="e.g. --prescreen naswot:0.5")
     from .strategies import STRATEGIES, known_strategy
 
     if not known_strategy(s.strategy):
@@ -434,9 +538,12 @@ def _check_metrics(s: Settings, space: Space) -> None:
     names = trained_metrics(space)
     if names is None:
         return
-    known = {_norm(n) for n in names} | {_norm(n) for n in STATIC_METRICS}
+    known = {_norm(n) for n in names} | {_norm(n) for n in STATIC_METRICS + PROXY_METRICS}
+    if s.monitor in STATIC_METRICS + PROXY_METRICS:
+        raise ArchError(f"monitor '{s.monitor}' is not logged while training: it cannot pick "
+                        "an epoch", hint="monitor a trained metric, e.g. val_loss")
     used = [("objective", o.metric) for o in s.objectives] + \
-        [("constraint", c.metric) for c in s.constraints]
+        [("constraint", c.metric) for c in s.constraints] + [("monitor", s.monitor)]
     for what, metric in used:
         if _norm(metric) not in known:
             from ..blocks.base import suggest

@@ -18,17 +18,16 @@ from pathlib import Path
 from typing import Any
 
 import keras_tuner as kt
-from keras_tuner.src.engine import trial as trial_module
 
 from ..errors import ArchError
+from . import kt_adapter as kta
+from .kt_adapter import RUNNING
 from .rundir import atomic_write
-from .trainer import TrialFailed
-
-RUNNING = trial_module.TrialStatus.RUNNING
+from .trainer import TrialFailed, TrialInterrupted
 
 
 # ---- oracle mixins --------------------------------------------------------------------------
-class Robust:
+class Robust(kta.OracleHooks):
     """Resume fixes shared by every strategy's oracle:
 
     - a trial left RUNNING by a kill (trial.json written, oracle.json not yet) is re-queued,
@@ -41,29 +40,29 @@ class Robust:
 
     # Keras Tuner writes its JSON in place: a kill mid-write would leave a torn file that
     # stops the resume. Write both the oracle's state and each trial.json atomically.
-    def save(self):
-        atomic_write(Path(self._get_oracle_fname()), json.dumps(self.get_state()))
+    def save_state_file(self, path: str, text: str) -> None:
+        atomic_write(Path(path), text)
 
-    def _save_trial(self, trial):
-        path = Path(self._get_trial_dir(trial.trial_id)) / "trial.json"
-        atomic_write(path, json.dumps(trial.get_state()))
+    def save_trial_file(self, path: str, text: str) -> None:
+        atomic_write(Path(path), text)
 
     def reload(self):
         super().reload()
-        queued = set(self._retry_queue) | {t.trial_id for t in self.ongoing_trials.values()}
+        queue = kta.retry_queue(self)
+        queued = set(queue) | {t.trial_id for t in self.ongoing_trials.values()}
         for t in sorted(self.trials.values(), key=lambda t: t.trial_id):
             if t.status == RUNNING and t.trial_id not in queued:
-                self._retry_queue.append(t.trial_id)
+                queue.append(t.trial_id)
 
-    @kt.synchronized
+    @kta.synchronized
     def create_trial(self, tuner_id):
         keep = []
-        for tid in self._retry_queue:
+        for tid in kta.retry_queue(self):
             t = self.trials.get(tid)
             if t is not None and t.status in ("COMPLETED", "FAILED"):
                 continue
             keep.append(tid)
-        self._retry_queue = keep
+        kta.set_retry_queue(self, keep)
         return super().create_trial(tuner_id)
 
 
@@ -71,9 +70,9 @@ class Screened(Robust):
     """Static screening of Keras Tuner's proposals: no trial is created for a configuration
     that breaks a static constraint, does not build, or was already trained in this run."""
 
-    def _random_values(self):
+    def screen_random(self, draw):
         for _ in range(self.run.max_proposals):
-            values = super()._random_values()
+            values = draw()
             if values is None:
                 return None
             cand = self.run.candidate(self.run.hypermodel.decode(values))
@@ -81,7 +80,7 @@ class Screened(Robust):
             if reason is None:
                 return values
             self.run.skip(cand, reason)
-            self._tried_so_far.add(self._compute_values_hash(values))
+            kta.mark_tried(self, values)
         self.run.listener.message(f"no new feasible architecture in {self.run.max_proposals} "
                                   "proposals: the space looks exhausted")
         return None
@@ -95,11 +94,11 @@ class Screened(Robust):
             return response
         cand = self.run.candidate(self.run.hypermodel.decode(values))
         reason = self.run.screen(cand)
-        if reason is not None:                  # a model-based proposal (Bayesian) screened out
+        if reason is not None:                  # a model-based proposal screened out
             self.run.skip(cand, reason)
-            values = self._random_values()
+            values = self.random_values()
             if values is None:
-                return {"status": trial_module.TrialStatus.STOPPED, "values": None}
+                return {"status": kta.STOPPED, "values": None}
             response = {"status": RUNNING, "values": values}
             cand = self.run.candidate(self.run.hypermodel.decode(values))
         self.run.claim(cand, trial_id)
@@ -113,15 +112,23 @@ def declared_space(run: Any) -> kt.HyperParameters:
     return hp
 
 
+def oracle_seed(seed: int) -> int:
+    """Keras Tuner's random sampler seeds sample k with seed + k, so seeds 0 and 2 would draw
+    nearly the same sequence shifted by two: spread the run's seeds over [1, 2**31)."""
+    return (int(seed) * 2654435761 + 1) % (2**31 - 1) + 1
+
+
 def oracle_kwargs(run: Any) -> dict[str, Any]:
+    # failures in a row are counted by SearchRun (it stops the search itself), so Keras
+    # Tuner's own limit, which it reports only through an error message, never triggers
     s = run.settings
     return dict(objective=kt.Objective(s.primary.metric, s.primary.direction),
-                hyperparameters=declared_space(run), seed=s.seed + 1,
-                max_retries_per_trial=0, max_consecutive_failed_trials=s.max_failures)
+                hyperparameters=declared_space(run), seed=oracle_seed(s.seed),
+                max_retries_per_trial=0, max_consecutive_failed_trials=10**9)
 
 
 # ---- the tuner ------------------------------------------------------------------------------
-class ArchTuner(kt.Tuner):
+class ArchTuner(kta.TunerHooks, kt.Tuner):
     """Runs trials through `SearchRun.run_trial`. Its `hypermodel` is the run's (the one
     `to_hypermodel` returns): a trial's decisions are what its lazy declaration reads from the
     trial's hyperparameters; the model is then built from that configuration, after static
@@ -133,7 +140,7 @@ class ArchTuner(kt.Tuner):
         super().__init__(oracle=oracle, hypermodel=run.hypermodel, directory=str(run.dir.path),
                          project_name="tuner", overwrite=False)
 
-    def _populate_initial_space(self):
+    def declare_space(self):
         # Keras Tuner would build models until every conditional scope has been active; the
         # HyperModel declares the whole space up front, so declaring is enough
         hp = self.oracle.get_space()
@@ -152,30 +159,26 @@ class ArchTuner(kt.Tuner):
             return {**extra, **hm.decode(hp.values)}
 
     def search(self, *args, **kwargs):
-        # the trial's reason is in its trial file; Keras Tuner's DEBUG prints every traceback
-        from keras_tuner.src import config as kt_config
-
-        saved, kt_config.DEBUG = kt_config.DEBUG, False
-        try:
+        with kta.quiet_tracebacks():     # the trial's reason is in its trial file
             return super().search(*args, **kwargs)
-        finally:
-            kt_config.DEBUG = saved
 
     def run_trial(self, trial, *args, **kwargs):
         values = self.trial_values(trial)
         try:
             return self.run.run_trial(trial.trial_id, values)
         except TrialFailed as e:
-            raise kt.errors.FailedTrialError(str(e)) from None
+            raise kta.FailedTrialError(str(e)) from None
+        except TrialInterrupted as e:     # archspace's own bug: stop, do not go on
+            raise SearchStopped(e) from e.__cause__
 
     def on_trial_end(self, trial):
         super().on_trial_end(trial)          # the oracle has saved the trial's end
         self.run.after_trial()               # may raise Restart (memory), state is on disk
 
     def save(self):
-        if not self._is_worker():
+        if not self.is_worker():
             self.oracle.save()
-        atomic_write(Path(self._get_tuner_fname()), json.dumps(self.get_state()))
+        atomic_write(Path(self.tuner_file()), json.dumps(self.get_state()))
 
     def save_model(self, trial_id, model, step=0):
         pass
@@ -184,4 +187,13 @@ class ArchTuner(kt.Tuner):
         raise NotImplementedError("the best model is in runs/NAME/best/model.keras")
 
 
-__all__ = ["ArchTuner", "Robust", "Screened", "declared_space", "oracle_kwargs"]
+class SearchStopped(kta.FatalError):
+    """Carries a TrialInterrupted through Keras Tuner's loop (its fatal errors end the
+    search instead of marking the trial failed)."""
+
+    def __init__(self, error: TrialInterrupted):
+        super().__init__(str(error))
+        self.error = error
+
+
+__all__ = ["ArchTuner", "SearchStopped", "Robust", "Screened", "declared_space", "oracle_kwargs"]

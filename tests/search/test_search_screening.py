@@ -65,9 +65,7 @@ def test_an_architecture_is_trained_once(run_search, built, strategy):
     res = run_search("few", strategy=strategy, trials=6, population=4)
     hashes = [t["hash"] for t in res.trials]
     assert len(hashes) == len(set(hashes)) == 4 == len(built)
-    if strategy == "bayesian":   # the GP proposes trained points again: screened, not trained
-        skips = (res.out / "skipped.jsonl").read_text().splitlines()
-        assert any("duplicate of trial" in s for s in skips)
+    # (Bayesian: the GP's pool passes over trained architectures before proposing one)
     if strategy == "nsga2":      # pymoo breeds only new architectures, then stops
         gens = json.loads((res.out / "generations.json").read_text())
         assert sorted(t for g in gens for t in g["trained"]) == sorted(

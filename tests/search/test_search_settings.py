@@ -34,6 +34,9 @@ def test_arguments_override_the_file():
 
 def test_digits_demo_is_short_and_says_so():
     s = resolve(archspace.parse_file(SE_AUTO), data="digits")
+    assert (s.strategy, s.trials, s.max_epochs, s.factor) == ("hyperband", 43, 36, 6)
+    assert s.sources["trials"] == "demo" and "bayesian, 100 trials x 100 epochs" in s.notes[0]
+    s = resolve(archspace.parse_file(SE_AUTO), data="digits", strategy="nsga2")
     assert (s.trials, s.epochs) == (DEMO_TRIALS, DEMO_EPOCHS)
     assert s.sources["trials"] == "demo" and "100 x 100" in s.notes[0]
     # an explicit --trials or --epochs turns the demo off

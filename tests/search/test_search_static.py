@@ -103,6 +103,44 @@ def test_pareto_front_and_hypervolume():
     assert hypervolume(np.array([[2.0, 2.0]]), np.zeros(2), np.ones(2)) == 0.0
 
 
+def test_hypervolume_of_three_objectives():
+    # A = (.2,.6,.6) and B = (.6,.2,.2) in the unit cube, reference point (1,1,1):
+    # .8*.4*.4 + .4*.8*.8 - (their overlap .4*.4*.4) = .128 + .256 - .064
+    F = np.array([[0.2, 0.6, 0.6], [0.6, 0.2, 0.2], [0.7, 0.7, 0.7], [1.2, 0.0, 0.0]])
+    assert nondominated(F).tolist() == [True, True, False, True]
+    assert hypervolume(F, np.zeros(3), np.ones(3)) == pytest.approx(0.32)
+    # the box scales each objective: costs in [0, 10] x [0, 1] x [0, 2]
+    G = F * np.array([10.0, 1.0, 2.0])
+    assert hypervolume(G, np.zeros(3), np.array([10.0, 1.0, 2.0])) == pytest.approx(0.32)
+
+
+def test_mixed_genome_gives_each_decision_its_kind(se_auto):
+    from pymoo.core.variable import Binary, Choice, Integer, Real
+
+    from archspace.search.candidates import MixedGenome
+
+    g = MixedGenome(se_auto)
+    kinds = {p: type(v) for p, v in g.variables().items()}
+    by = {d.path: d for d in g.decisions}
+    for path, kind in kinds.items():
+        d = by[path]
+        want = {"bool": Binary, "choice": Choice}.get(d.kind) or (
+            Integer if d.size is not None else Real)
+        assert kind is want, path
+    assert Real in kinds.values() and Choice in kinds.values()
+    # every individual pymoo's mixed sampling draws decodes to a valid configuration
+    from pymoo.core.mixed import MixedVariableSampling
+    from pymoo.core.problem import Problem
+
+    problem = Problem(vars=g.variables(), n_obj=2)
+    X = MixedVariableSampling()(problem, 30, random_state=np.random.default_rng(0)).get("X")
+    for x in X:
+        cfg = g.decode(x)
+        assert archspace.canonical(se_auto, cfg) is not None
+        for path, v in cfg.items():
+            assert by[path].contains(v), (path, v)
+
+
 def test_leaderboard_puts_feasible_best_first():
     s = resolve(archspace.parse_file(space_file("few")))
     recs = [_rec("0", 0.5, 10), _rec("1", 0.9, 10, status="failed"),
@@ -140,3 +178,14 @@ def test_run_directory_resumes_only_the_same_search(tmp_path):
         f.write('{"hash": "y", "rea')
     assert [s["hash"] for s in run.skips()] == ["x"]
     assert json.loads((run.path / "search.json").read_text())["data"] == "digits"
+
+
+def test_oracle_seeds_do_not_overlap():
+    # Keras Tuner seeds its k-th random sample with seed + k: nearby run seeds must not give
+    # nearby oracle seeds, or two runs draw shifted copies of one sequence
+    from archspace.search.tuner import oracle_seed
+
+    seeds = [oracle_seed(s) for s in range(10)]
+    assert len(set(seeds)) == 10 and all(1 <= s < 2**31 for s in seeds)
+    gaps = [abs(a - b) for i, a in enumerate(seeds) for b in seeds[i + 1:]]
+    assert min(gaps) > 100_000

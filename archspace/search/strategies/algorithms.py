@@ -68,6 +68,16 @@ def single_objective(module: str) -> bool:
     return ".soo." in module
 
 
+#: genetic algorithms whose breeding is a sampling + mating pymoo's mixed-variable operators
+#: replace (checked to run on mixed variables); the others get a real vector in [0, 1]^n
+MIXED = {"NSGA2", "NSGA3", "UNSGA3", "SMSEMOA", "SPEA2", "GA", "AGEMOEA", "AGEMOEA2"}
+
+
+def mixed_variables(name: str) -> bool:
+    found = find_algorithm(name)
+    return found is not None and found[1] in MIXED
+
+
 def make_algorithm(name: str, n_obj: int, pop_size: int, seed: int, **kwargs: Any) -> Any:
     found = find_algorithm(name)
     if found is None:
@@ -103,4 +113,4 @@ def make_algorithm(name: str, n_obj: int, pop_size: int, seed: int, **kwargs: An
     return cls(**kw)
 
 
-__all__ = ["find_algorithm", "make_algorithm", "single_objective", "KNOWN"]
+__all__ = ["find_algorithm", "make_algorithm", "mixed_variables", "single_objective", "KNOWN"]

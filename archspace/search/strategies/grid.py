@@ -14,17 +14,29 @@ from typing import Any
 import keras_tuner as kt
 
 from ..candidates import enumerate_configs
-from ..tuner import RUNNING, Robust, oracle_kwargs
+from ..kt_adapter import IDLE, RUNNING, STOPPED
+from ..tuner import Robust, oracle_kwargs
+
 
 class GridOracle(Robust, kt.Oracle):
+    """Walks the grid once, lazily: one generator per process, advanced past the points a
+    resumed run had consumed already, and followed to its end (however many points are
+    screened out on the way)."""
+
     def __init__(self, run: Any, **kw: Any):
         super().__init__(**kw)
         self.run = run
         self.cursor = 0          # grid points consumed (trained or screened out)
+        self._points: Any = None
+
+    def _next_points(self):
+        if self._points is None:
+            self._points = itertools.islice(enumerate_configs(self.run.space), self.cursor,
+                                            None)
+        return self._points
 
     def populate_space(self, trial_id):
-        points = itertools.islice(enumerate_configs(self.run.space), self.cursor, None)
-        for n, cfg in enumerate(points):
+        for cfg in self._next_points():
             self.cursor += 1
             cand = self.run.candidate(cfg)
             reason = self.run.screen(cand)
@@ -32,12 +44,10 @@ class GridOracle(Robust, kt.Oracle):
                 self.run.claim(cand, trial_id)
                 return {"status": RUNNING, "values": self.run.hypermodel.encode(cand.config)}
             self.run.skip(cand, reason)
-            if n >= self.run.max_proposals * 20:
-                break
         if self.ongoing_trials:
-            return {"status": "IDLE", "values": None}
-        self.run.listener.message("grid exhausted")
-        return {"status": "STOPPED", "values": None}
+            return {"status": IDLE, "values": None}
+        self.run.listener.message(f"grid exhausted: all {self.cursor} points seen")
+        return {"status": STOPPED, "values": None}
 
     def get_state(self):
         state = super().get_state()
@@ -47,6 +57,7 @@ class GridOracle(Robust, kt.Oracle):
     def set_state(self, state):
         super().set_state(state)
         self.cursor = int(state.get("grid_cursor", 0))
+        self._points = None
 
 
 def grid_oracle(run: Any) -> kt.Oracle:

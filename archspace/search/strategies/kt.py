@@ -8,7 +8,9 @@ import warnings
 from typing import Any
 
 import keras_tuner as kt
+import numpy as np
 
+from .. import kt_adapter as kta
 from ..tuner import Screened, oracle_kwargs
 
 
@@ -20,11 +22,62 @@ class HyperbandOracle(Screened, kt.oracles.HyperbandOracle):
     pass
 
 
-class BayesianOracle(Screened, kt.oracles.BayesianOptimizationOracle):
+class PooledUCB:
+    """Keras Tuner's Gaussian process, with a cheaper way to pick where to look next.
+
+    Keras Tuner minimises the upper confidence bound from 50 random starts with L-BFGS-B on
+    numerical gradients (one GP prediction per dimension per step: tens of seconds over the
+    30-odd genes of a micro-design space), then hands the optimum over whether or not it is a
+    new, feasible architecture. Here the bound is computed for a pool of random points and of
+    neighbours of the best trials in one vectorised prediction, and the best-scoring point
+    that passes static screening (new, within the constraints) is proposed. The pool is drawn
+    from a generator seeded by (seed, trial number), so a resumed search proposes the same."""
+
+    #: random points of [0, 1]^d and neighbours of the best trials scored per proposal
+    pool = 2000
+    neighbours = 500
+    #: of these, the best-scoring ones screened before falling back to a random proposal
+    screened = 200
+
     def populate_space(self, trial_id):
+        done = [t for t in self.trials.values() if t.status == "COMPLETED"]
+        if len(done) < max(1, self.num_initial_points):
+            values = self.random_values()
+            return {"status": kta.STOPPED if values is None else kta.RUNNING, "values": values}
+        x, y = kta.gp_training_set(self)
+        x = np.nan_to_num(x, posinf=0, neginf=0)
+        y = np.nan_to_num(y, posinf=0, neginf=0)
         with warnings.catch_warnings():   # the GP's length-scale bound notes, on every fit
             warnings.simplefilter("ignore")
-            return super().populate_space(trial_id)
+            self.gpr.fit(x, y)
+            pool = self._pool(x, y, len(self.trials))
+            mu, sigma = self.gpr.predict(pool, return_std=True)
+        ucb = np.asarray(mu).ravel() - self.beta * np.asarray(sigma).ravel()
+        for i in np.argsort(ucb, kind="stable")[: self.screened]:
+            values = kta.gp_values(self, pool[i])
+            cand = self.run.candidate(self.run.hypermodel.decode(values))
+            if self.run.screen(cand) is None:
+                return {"status": kta.RUNNING, "values": values}
+        values = self.random_values()     # nothing new near the optimum: explore
+        if values is None:
+            return {"status": kta.STOPPED, "values": None}
+        return {"status": kta.RUNNING, "values": values}
+
+    def _pool(self, x: np.ndarray, y: np.ndarray, number: int) -> np.ndarray:
+        rng = np.random.default_rng([int(self.seed or 0), number])
+        d = x.shape[1]
+        pool = [rng.random((self.pool, d))]
+        if len(x):       # neighbours of the best few: a gene or two moved
+            best = x[np.argsort(y)[:5]]
+            near = best[rng.integers(0, len(best), self.neighbours)].copy()
+            moved = rng.random(near.shape) < 2.0 / max(1, d)
+            near[moved] = rng.random(int(moved.sum()))
+            pool.append(near)
+        return np.concatenate(pool)
+
+
+class BayesianOracle(Screened, PooledUCB, kt.oracles.BayesianOptimizationOracle):
+    pass
 
 
 def _attach(oracle: Any, run: Any) -> Any:
@@ -46,5 +99,6 @@ def hyperband_oracle(run: Any) -> kt.Oracle:
 
 def bayesian_oracle(run: Any) -> kt.Oracle:
     s = run.settings
-    return _attach(BayesianOracle(max_trials=s.trials, num_initial_points=max(1, s.initial_points),
-                                  alpha=s.alpha, beta=s.beta, **oracle_kwargs(run)), run)
+    o = BayesianOracle(max_trials=s.trials, num_initial_points=max(1, s.initial_points),
+                       alpha=s.alpha, beta=s.beta, **oracle_kwargs(run))
+    return _attach(o, run)

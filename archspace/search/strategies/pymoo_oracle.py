@@ -1,7 +1,13 @@
 """A real Pareto search: pymoo's ask/tell driven from a Keras Tuner Oracle.
 
-Genome: one real gene in [0, 1] per decision (`candidates.Genome`: fixed length, so every
-pymoo algorithm applies); `archspace.canonical` drops the genes of inactive decisions.
+Genome: pymoo's mixed-variable encoding (`candidates.MixedGenome`: a choice is a Choice, a bool
+a Binary, an int an Integer, a float a Real) with pymoo's mixed sampling and mating (each
+variable crossed and mutated by operators made for its kind), for every genetic algorithm
+(nsga2, nsga3, smsemoa, agemoea, spea2, ga ...). Algorithms that only work on real vectors
+(de, pso, cmaes, moead) get one real gene in [0, 1] per decision (`candidates.Genome`).
+Either way `archspace.canonical` drops the genes of inactive decisions, and duplicates are
+architectures (the canonical hash), so two individuals differing only in an inactive gene
+are one.
 Objectives come from the space (default: maximize val_accuracy, minimize params), in pymoo's
 minimised form; constraints are pymoo inequality constraints G <= 0 (relative excess over the
 bound), plus one that marks a failed trial. A single-objective algorithm (ga, de, pso ...)
@@ -30,10 +36,17 @@ from typing import Any
 import keras_tuner as kt
 import numpy as np
 
-from ..candidates import Genome
+from .. import kt_adapter as kta
+from ..candidates import Genome, MixedGenome
+from ..kt_adapter import RUNNING
 from ..rundir import atomic_write, dumps
-from ..tuner import RUNNING, Robust, oracle_kwargs
-from .algorithms import find_algorithm, make_algorithm, single_objective
+from ..tuner import Robust, oracle_kwargs
+from .algorithms import (
+    find_algorithm,
+    make_algorithm,
+    mixed_variables,
+    single_objective,
+)
 
 #: the minimised objective value given to a failed or untrained individual (it is infeasible
 #: too, so constraint-domination ranks it below every feasible one whatever this is)
@@ -53,7 +66,9 @@ class PymooOracle(Robust, kt.Oracle):
         module = (find_algorithm(algorithm) or ("", ""))[0]
         self.objectives = s.objectives[:1] if single_objective(module) else s.objectives
         self.constraints = s.constraints
-        self.genome = Genome(run.space)
+        #: pymoo's mixed variables where the algorithm's operators take them
+        self.mixed = mixed_variables(algorithm)
+        self.genome = MixedGenome(run.space) if self.mixed else Genome(run.space)
         #: JSON state, saved with the oracle: generations told, the one being evaluated
         self.state: dict[str, Any] = {"generation": 0, "current": None, "generations": [],
                                       "idle": 0}
@@ -63,7 +78,7 @@ class PymooOracle(Robust, kt.Oracle):
 
     # ---- pymoo ------------------------------------------------------------------------------
     def _gen_file(self, gen: int) -> Path:
-        return Path(self._project_dir) / "pymoo" / f"gen_{gen:04d}.json"
+        return Path(kta.project_dir(self)) / "pymoo" / f"gen_{gen:04d}.json"
 
     def _algorithm(self):
         if self._algo is None:
@@ -71,10 +86,20 @@ class PymooOracle(Robust, kt.Oracle):
             from pymoo.core.termination import NoTermination
 
             s = self.run.settings
-            problem = Problem(n_var=max(1, len(self.genome)), n_obj=len(self.objectives),
-                              n_ieq_constr=len(self.constraints) + 1, xl=0.0, xu=1.0)
+            n_constr = len(self.constraints) + 1
             kwargs = dict(s.strategy_args)
-            kwargs.setdefault("eliminate_duplicates", self._duplicates())
+            same = self._duplicates()
+            kwargs.setdefault("eliminate_duplicates", same)
+            if self.mixed and len(self.genome):
+                from pymoo.core.mixed import MixedVariableMating, MixedVariableSampling
+
+                problem = Problem(vars=self.genome.variables(), n_obj=len(self.objectives),
+                                  n_ieq_constr=n_constr)
+                kwargs.setdefault("sampling", MixedVariableSampling())
+                kwargs.setdefault("mating", MixedVariableMating(eliminate_duplicates=same))
+            else:
+                problem = Problem(n_var=max(1, len(self.genome)), n_obj=len(self.objectives),
+                                  n_ieq_constr=n_constr, xl=0.0, xu=1.0)
             algo = make_algorithm(self.algorithm_name, len(self.objectives),
                                   max(2, s.population), s.seed, **kwargs)
             algo.setup(problem, termination=NoTermination(), seed=s.seed + 1, verbose=False)
@@ -85,14 +110,26 @@ class PymooOracle(Robust, kt.Oracle):
                 if not told["X"]:
                     algo.ask()
                     continue
-                pop = self._asked(np.array(told["X"], dtype=float))
+                pop = self._asked(self._as_X(told["X"]))
                 self._evaluate(pop, told["F"], told["G"])
                 algo.tell(infills=pop)
             cur = self.state["current"]
             if cur is not None:
                 self._ask_limit = cur.get("asked_at", 0)
-                self._pop = self._asked(np.array(cur["X"], dtype=float))
+                self._pop = self._asked(self._as_X(cur["X"]))
         return self._algo
+
+    def _as_X(self, rows: list) -> np.ndarray:
+        if self.mixed and len(self.genome):
+            X = np.empty(len(rows), dtype=object)
+            X[:] = [dict(r) for r in rows]
+            return X
+        return np.array(rows, dtype=float)
+
+    def _stored_X(self, X: Any) -> list:
+        if self.mixed and len(self.genome):
+            return [MixedGenome.stored(x) for x in X]
+        return np.asarray(X, dtype=float).tolist()
 
     def _duplicates(self):
         """pymoo's duplicate elimination by architecture: genomes that decode to the same
@@ -106,7 +143,8 @@ class PymooOracle(Robust, kt.Oracle):
         oracle = self
 
         def key(x: Any) -> str:
-            b = np.asarray(x, dtype=float).tobytes()
+            b = (json.dumps(MixedGenome.stored(x), sort_keys=True).encode()
+                 if isinstance(x, dict) else np.asarray(x, dtype=float).tobytes())
             if b not in hashes:
                 if len(hashes) > 100_000:
                     hashes.clear()
@@ -160,9 +198,9 @@ class PymooOracle(Robust, kt.Oracle):
         self._algorithm()
         self._ask_limit = len(self.trials)
         pop = self._asked()
-        X = pop.get("X") if pop is not None and len(pop) else np.zeros((0, len(self.genome)))
+        X = pop.get("X") if pop is not None and len(pop) else []
         self._pop = pop
-        self.state["current"] = {"X": X.tolist(), "asked_at": self._ask_limit,
+        self.state["current"] = {"X": self._stored_X(X), "asked_at": self._ask_limit,
                                  "slots": [{"state": "new"} for _ in range(len(X))]}
 
     def _tell(self) -> None:
