@@ -63,14 +63,11 @@ class Restart(Exception):
     resumes from its run directory."""
 
 
-def rss_mb() -> float:
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
-    except (OSError, StopIteration, ValueError):
-        import resource
+def rss_mb() -> float | None:
+    """This process's memory in MB, None where the platform cannot tell (workers/memory.py)."""
+    from .workers.memory import rss_mb as measure
 
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return measure()
 
 
 class SearchRun:
@@ -306,10 +303,12 @@ class SearchRun:
         keras.backend.clear_session() (tens of MB per distinct architecture); past
         `max_memory_growth_mb` the search stops here, cleanly, so that the caller can restart
         the process and resume (the CLI does)."""
-        if self.max_memory_growth_mb and rss_mb() - self.rss0 > self.max_memory_growth_mb \
+        now = rss_mb() if self.max_memory_growth_mb else None
+        if now is not None and self.rss0 is not None \
+                and now - self.rss0 > self.max_memory_growth_mb \
                 and len(self.dir.trials()) < self.settings.trials:
             self.restart = True
-            raise Restart(f"memory grew by {rss_mb() - self.rss0:.0f} MB")
+            raise Restart(f"memory grew by {now - self.rss0:.0f} MB")
 
     # ---- the best model --------------------------------------------------------------------
     def better(self, a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -423,7 +422,8 @@ def search(space: Space | str | os.PathLike, data: str | Data = "digits", *,
            batch_size: int | None = None, population: int | None = None,
            overwrite: bool = False, tensorboard: bool = True,
            listener: Listener | None = None, verbose: bool = True,
-           max_memory_growth_mb: float | None = None, **settings: Any) -> SearchResult:
+           max_memory_growth_mb: float | None = None, workers: Any = None,
+           **settings: Any) -> SearchResult:
     """Search a space. Every argument left None comes from the space's `search { }` /
     `train { }` sections, else the paper's defaults (see archspace.search.settings).
 
@@ -432,7 +432,16 @@ def search(space: Space | str | os.PathLike, data: str | Data = "digits", *,
 
     max_memory_growth_mb: stop between two trials once the process has grown by this much and
     return with `result.restart` set: run the same call in a fresh process to go on (the CLI
-    re-executes itself)."""
+    goes on with a worker process).
+
+    workers: a count, or `archspace.search.workers.WorkerOptions`: run the trials in that many
+    worker processes (recycled, crash-safe; remote ones too), this process serving the oracle."""
+    from .workers.chief import WorkerOptions   # worker processes (h14)
+
+    workers = WorkerOptions.of(workers)
+    if workers is not None and isinstance(data, Data):
+        raise ArchError("worker processes load the data themselves: give its name or path, "
+                        "not a loaded Data")
     sp, space_file = load_space(space)
     if not isinstance(data, Data):
         data = str(data)                 # a path given as a Path
@@ -489,7 +498,12 @@ def search(space: Space | str | os.PathLike, data: str | Data = "digits", *,
         eng.attach(oracle)
         # a trial left running by a kill is retried first, even past the trials asked for
         if len(run.trials()) < st.trials:
-            tuner.search(verbose=0)
+            if workers is not None:    # chief of worker processes (search/workers)
+                from .workers import serve
+
+                serve(eng, tuner, workers, space_file)
+            else:
+                tuner.search(verbose=0)
     except Restart as e:
         listener.message(f"{e} since the search started (TensorFlow keeps traced graphs): "
                          "stopping here to resume in a fresh process")
