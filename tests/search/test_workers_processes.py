@@ -107,3 +107,16 @@ def test_one_chief_and_two_remote_workers_with_nsga2(tmp_path):
     check_run(out, 4)
     assert json.loads((out / "generations.json").read_text())
     assert (out / "best" / "model.keras").exists() and (out / "report.html").exists()
+
+
+def test_a_one_process_search_past_its_memory_budget_goes_on_in_workers(tmp_path):
+    """--max-memory-growth in a one-process search: past it, the remaining trials run in a
+    worker process (recycled past the same budget), and the search completes (exit 0)."""
+    out, log = tmp_path / "run", tmp_path / "chief.log"
+    chief = start(SEARCH + ["--trials", "3", "--max-memory-growth", "1", "--out", out], log)
+    code = _finish(chief, log)
+    text = " ".join(log.read_text().split())
+    assert code == 0, text[-3000:]
+    assert "memory grew by" in text
+    check_run(out, 3)
+    assert (out / "tuner" / "workers" / "w1.log").exists()

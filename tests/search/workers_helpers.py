@@ -93,7 +93,7 @@ def check_run(out: Path, trials: int, once: bool = True) -> list[dict]:
     ids = sorted(int(r["trial_id"]) for r in records)
     assert ids == list(range(trials)), ids
     state = oracle_state(out)
-    assert set(state["run_times"]) == {str(i) for i in range(trials)}
+    assert sorted(int(t) for t in state["run_times"]) == list(range(trials))
     if once:
         assert all(n == 1 for n in state["run_times"].values()), state["run_times"]
     rows = json.loads((out / "leaderboard.json").read_text())

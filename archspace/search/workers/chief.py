@@ -18,7 +18,7 @@ from typing import Any
 
 from ...errors import ArchError
 from ..rundir import atomic_write
-from .worker import RECYCLE, WORKERS_FILE, parse_chief
+from .worker import CHIEF_PID, RECYCLE, WORKERS_FILE, parse_chief
 
 
 @dataclass
@@ -107,7 +107,8 @@ class Supervisor:
                  "--out", str(self.eng.dir.path), "--id", slot.tuner_id]
         if o.quota:
             argv += ["--worker-trials", str(o.quota)]
-        argv += ["--max-memory-growth", f"{o.budget_mb:g}M" if o.budget_mb else "0"]
+        argv += ["--max-memory-growth",    # in bytes
+                 str(max(1, round(o.budget_mb * 1e6))) if o.budget_mb else "0"]
         for spec in o.inputs:
             argv += ["--input", spec]
         if o.classes is not None:
@@ -125,6 +126,7 @@ class Supervisor:
         slot.log = logs / f"w{slot.index}.log"
         env = {k: v for k, v in os.environ.items() if not k.startswith("KERASTUNER_")}
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        env[CHIEF_PID] = str(os.getpid())     # a worker outliving its chief exits
         with open(slot.log, "ab") as log:
             log.write(f"---- {slot.tuner_id} {time.ctime()}\n".encode())
             log.flush()
@@ -171,13 +173,13 @@ class Supervisor:
                                     hint=f"its log: {slot.log}")
             else:
                 slot.bad_starts = 0
-            if code == 0 and not self.oracle.pending():
-                slot.done = True          # the oracle has no trial left
+            if code == 0 and not self.oracle.waiting():
+                slot.done = True          # the oracle has no trial left for it
 
     def spawn(self) -> None:
         alive = any(s.proc is not None for s in self.slots)
         for slot in self.slots:
-            if slot.proc is None and (not slot.done or (not alive and self.oracle.pending())):
+            if slot.proc is None and (not slot.done or (not alive and self.oracle.waiting())):
                 slot.done = False
                 self.start(slot)
                 alive = True
@@ -272,6 +274,19 @@ def _failed_record(eng: Any, trial: Any, reason: str) -> None:
         "feasible": False})
 
 
+def _on_sigterm() -> Any:
+    """A chief told to stop (SIGTERM) stops its workers first, as on Ctrl-C."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, stop)
+
+
 def serve(eng: Any, tuner: Any, opts: WorkerOptions, space_file: str | None = None) -> None:
     """Run the rest of the search in worker processes; returns when the oracle is done."""
     space_file = opts.space_file or space_file
@@ -294,11 +309,14 @@ def serve(eng: Any, tuner: Any, opts: WorkerOptions, space_file: str | None = No
                              f"`archspace worker SPACE --chief HOST:{port} --out "
                              f"{eng.dir.path}`")
     sup = Supervisor(eng, oracle, opts, f"{local}:{port}", space_file)
+    saved = _on_sigterm()
     try:
         sup.run()
     finally:
         sup.stop()
         server.stop(grace=None)
+        if saved is not None:
+            signal.signal(signal.SIGTERM, saved)
     if oracle.gave_up:
         raise RuntimeError(oracle.gave_up)
 

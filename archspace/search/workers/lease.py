@@ -130,14 +130,17 @@ class Leased:
         return "failed"
 
     @kt.synchronized
+    def waiting(self) -> bool:
+        """Trials waiting to be run again."""
+        return any(self.trials.get(t) is not None and
+                   self.trials[t].status not in ("COMPLETED", "FAILED")
+                   for t in self._retry_queue)
+
+    @kt.synchronized
     def pending(self) -> bool:
         """Trials running or waiting to be run again."""
-        waiting = [t for t in self._retry_queue
-                   if self.trials.get(t) is not None and
-                   self.trials[t].status not in ("COMPLETED", "FAILED")]
-        running = [t for t in self.ongoing_trials.values()
-                   if t.status not in ("COMPLETED", "FAILED")]
-        return bool(running or waiting)
+        return self.waiting() or any(t.status not in ("COMPLETED", "FAILED")
+                                     for t in self.ongoing_trials.values())
 
 
 def lease_oracle(oracle: Any, on_failed: Callable[[Any, str], None] | None = None) -> Any:

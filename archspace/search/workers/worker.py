@@ -23,6 +23,8 @@ from .heartbeat import EPOCH, EPOCHS, HEARTBEAT, LOG, WORKER, worker_code
 from .memory import rss_mb
 
 RECYCLE, LOST = 75, 76
+#: set by the chief for the workers it starts: its pid (they exit when it is gone)
+CHIEF_PID = "ARCHSPACE_CHIEF_PID"
 #: the chief's instructions for its workers, beside Keras Tuner's own files (tuner/)
 WORKERS_FILE = "workers.json"
 
@@ -104,9 +106,16 @@ class Heartbeat(Quiet):
             os._exit(LOST)
 
     def _loop(self) -> None:
+        parent = os.environ.get(CHIEF_PID)
+        last = 0.0
         while True:
-            self._wake.wait(self.every_s)
+            woken = self._wake.wait(min(self.every_s, 2.0))
             self._wake.clear()
+            if parent and str(os.getppid()) != parent:   # the chief died: nobody to report to
+                os._exit(LOST)
+            if not woken and time.time() - last < self.every_s:
+                continue
+            last = time.time()
             try:
                 self.beat()
             except Exception:     # the chief is away for a moment; the lease says how long
@@ -133,6 +142,10 @@ def run_worker(space: Any, out: str | os.PathLike, chief: str | None = None, *,
     if not chief:
         raise ArchError("no chief to work for", hint="pass --chief HOST:PORT")
     host, port = parse_chief(chief)
+    if devices and devices > 1:            # before TensorFlow starts (data loading)
+        from .devices import use_devices
+
+        use_devices(devices)
     from ..data import load_data
     from ..settings import Settings
 
@@ -149,10 +162,6 @@ def run_worker(space: Any, out: str | os.PathLike, chief: str | None = None, *,
                            f"-{os.getpid()}"
     os.environ.update(KERASTUNER_TUNER_ID=tuner_id, KERASTUNER_ORACLE_IP=host,
                       KERASTUNER_ORACLE_PORT=str(port))
-    if devices and devices > 1:
-        from .devices import use_devices
-
-        use_devices(devices)
     beat = Heartbeat(tuner_id, float(about.get("heartbeat_s", 5.0)))
     eng = WorkerRun(space, st, ds, run, beat, tensorboard=bool(about.get("tensorboard", True)),
                     space_id=space_id)
