@@ -64,6 +64,7 @@ def worker_(
     none left. Exit codes: 0 done; 75 did its --worker-trials or --max-memory-growth (start
     another to go on); 76 its trial was taken back by the chief."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")     # no connection chatter in the log
     from ..errors import ArchError
     from .numbers import number_option
 

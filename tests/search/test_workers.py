@@ -11,7 +11,6 @@ import pytest
 
 import archspace
 from archspace.cli.app import main
-from archspace.errors import ArchError
 from archspace.search.workers.memory import maxrss_mb, peak_rss_mb, rss_mb
 
 from search_helpers import space_file

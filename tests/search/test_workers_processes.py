@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import sys
 import time
 
@@ -27,7 +28,7 @@ LIMIT = 900     # seconds: a bound on a test that hangs, not a speed check
 def _finish(proc, log, limit=LIMIT) -> int:
     try:
         return proc.wait(limit)
-    except Exception:
+    except subprocess.TimeoutExpired:
         stop(proc)
         raise AssertionError(f"no end in {limit}s:\n{log.read_text()[-3000:]}") from None
 

@@ -305,13 +305,15 @@ def serve(eng: Any, tuner: Any, opts: WorkerOptions, space_file: str | None = No
         "chief": address, "tensorboard": eng.tensorboard, "heartbeat_s": opts.heartbeat_s,
         "lease_s": opts.lease_s}))
     if opts.listen:
+        reach = f"HOST:{port}" if local != host else address   # HOST: this machine's name
         eng.listener.message(f"serving the oracle on {address}: start workers with "
-                             f"`archspace worker SPACE --chief HOST:{port} --out "
+                             f"`archspace worker SPACE --chief {reach} --out "
                              f"{eng.dir.path}`")
     sup = Supervisor(eng, oracle, opts, f"{local}:{port}", space_file)
     saved = _on_sigterm()
     try:
         sup.run()
+        time.sleep(0.5)         # a last worker's "no trial left" answer is on its way
     finally:
         sup.stop()
         server.stop(grace=None)

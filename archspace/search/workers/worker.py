@@ -12,7 +12,6 @@ import json
 import os
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 from ...errors import ArchError
@@ -175,10 +174,18 @@ def run_worker(space: Any, out: str | os.PathLike, chief: str | None = None, *,
     with redirect_stdout(io.StringIO()):
         tuner = ArchTuner(make_oracle(eng), eng)
     beat.oracle = tuner.oracle          # Keras Tuner's OracleClient to the chief
+    import grpc
+
     try:
         tuner.search(verbose=0)
     except Restart:
         return RECYCLE
+    except grpc.RpcError as e:      # the chief ended (or died) while this worker asked
+        if e.code() not in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED):
+            raise
+        raise ArchError(f"the chief at {host}:{port} is gone ({e.code().name})",
+                        hint="the search has ended, or its chief stopped: run the chief's "
+                             "command again to resume") from None
     return 0
 
 
