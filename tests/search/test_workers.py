@@ -142,3 +142,18 @@ def test_two_logical_cpus_train_one_trial_mirrored():
     assert proc.returncode == 0, proc.stderr[-3000:]
     replicas, variable, ok = proc.stdout.split()[-3:]
     assert replicas == "2" and "Mirrored" in variable and ok == "True"
+
+
+def test_worker_options_and_chief_addresses():
+    from archspace.errors import ArchError
+    from archspace.search.workers import WorkerOptions
+    from archspace.search.workers.worker import parse_chief
+
+    assert WorkerOptions.of(None) is None and WorkerOptions.of(3).count == 3
+    with pytest.raises(ArchError, match="count of processes"):
+        WorkerOptions.of("two")
+    assert parse_chief("10.0.0.5:8470") == ("10.0.0.5", 8470)
+    assert parse_chief("[::1]:0") == ("::1", 0)
+    for bad in ("host", "host:", ":80", "host:http", "host:70000"):
+        with pytest.raises(ArchError, match="HOST:PORT"):
+            parse_chief(bad)
