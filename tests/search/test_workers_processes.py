@@ -121,3 +121,19 @@ def test_a_one_process_search_past_its_memory_budget_goes_on_in_workers(tmp_path
     assert "memory grew by" in text
     check_run(out, 3)
     assert (out / "tuner" / "workers" / "w1.log").exists()
+
+
+def test_a_trial_past_the_time_limit_is_ended_then_failed(tmp_path):
+    """--trial-timeout: the chief kills the worker of a trial running too long; the trial runs
+    once more, times out again and is recorded as failed with the reason."""
+    out, log = tmp_path / "run", tmp_path / "chief.log"
+    chief = start(SEARCH + ["--trials", "1", "--epochs", "50", "--trial-timeout", "0.5",
+                            "--workers", "1", "--out", out], log)
+    code = _finish(chief, log)
+    text = " ".join(log.read_text().split())
+    assert code == 1, text[-3000:]            # no trial completed: exit 1 (findings)
+    record = json.loads((out / "trials" / "0.json").read_text())
+    assert record["status"] == "failed"
+    assert record["reason"] == "timed out after 0.5s (--trial-timeout)"
+    assert "trial 0: timed out after 0.5s (--trial-timeout); re-queued" in text
+    assert (out / "tuner" / "workers" / "w1.log").read_text().count("---- w1-") >= 2
