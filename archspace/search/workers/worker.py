@@ -171,8 +171,12 @@ def run_worker(space: Any, out: str | os.PathLike, chief: str | None = None, *,
     from ..strategies import make_oracle
     from ..tuner import ArchTuner
 
+    class WorkerTuner(ArchTuner):
+        def save(self):      # the chief saves the oracle; a worker's tuner state is empty
+            pass
+
     with redirect_stdout(io.StringIO()):
-        tuner = ArchTuner(make_oracle(eng), eng)
+        tuner = WorkerTuner(make_oracle(eng), eng)
     beat.oracle = tuner.oracle          # Keras Tuner's OracleClient to the chief
     import grpc
 
