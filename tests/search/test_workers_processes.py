@@ -137,3 +137,51 @@ def test_a_trial_past_the_time_limit_is_ended_then_failed(tmp_path):
     assert record["reason"] == "timed out after 0.5s (--trial-timeout)"
     assert "trial 0: timed out after 0.5s (--trial-timeout); re-queued" in text
     assert (out / "tuner" / "workers" / "w1.log").read_text().count("---- w1-") >= 2
+
+
+CHIEF_ONLY = """
+import sys
+import archspace
+from archspace.search.workers import WorkerOptions
+archspace.search(sys.argv[1], data="digits", fraction=0.1, epochs=1, trials=3, seed=3,
+                 strategy="random", out=sys.argv[2], tensorboard=False,
+                 workers=WorkerOptions(count=0, listen="127.0.0.1:0", lease_s=4,
+                                       heartbeat_s=0.5))
+"""
+
+
+def test_a_remote_worker_that_vanishes_loses_its_trial_to_the_next(tmp_path):
+    """A remote worker killed mid-trial stops renewing its lease: the chief takes the trial
+    back when the lease expires and a worker that joins later runs it; nothing is lost or
+    run twice to completion."""
+    import subprocess as sp
+
+    from search_helpers import ROOT
+
+    out, log = tmp_path / "run", tmp_path / "chief.log"
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3",
+               PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    with open(log, "wb") as f:
+        chief = sp.Popen([sys.executable, "-c", CHIEF_ONLY, str(space_file("small")), str(out)],
+                         cwd=ROOT, env=env, stdout=f, stderr=sp.STDOUT)
+    workers = []
+    try:
+        about = out / "tuner" / "workers.json"
+        address = wait_for(lambda: about.exists() and json.loads(about.read_text())["chief"],
+                           600, "the chief's address")
+        worker = ["worker", space_file("small"), "--chief", address, "--out", out]
+        workers.append(start(worker + ["--id", "gone"], tmp_path / "gone.log"))
+        held = wait_for(lambda: oracle_state(out).get("ongoing_trials", {}).get("gone"), 600,
+                        "a trial for the first worker")
+        os.kill(workers[0].pid, signal.SIGKILL)
+        workers[0].wait(30)
+        workers.append(start(worker + ["--id", "late"], tmp_path / "late.log"))
+        code = _finish(chief, log)
+        assert _finish(workers[1], tmp_path / "late.log", 120) == 0
+    finally:
+        stop(chief, *workers)
+    assert code == 0, log.read_text()[-3000:]
+    records = check_run(out, 3, once=False)
+    taken = next(r for r in records if r["trial_id"] == held)
+    assert taken["status"] == "completed"
+    assert f"trial {held}: worker gone stopped answering" in " ".join(log.read_text().split())
