@@ -113,6 +113,14 @@ def test_a_worker_without_a_search_says_so(tmp_path, capsys):
     assert "holds no search" in capsys.readouterr().err
 
 
+def test_a_worker_named_like_the_chief_is_refused(run_search, capsys):
+    # Keras Tuner takes any tuner whose id contains "chief" for the chief
+    res = run_search("small", trials=1)
+    assert main(["worker", str(space_file("small")), "--chief", "127.0.0.1:1",
+                 "--out", str(res.out), "--id", "chief-2"]) == 2
+    assert "must not contain 'chief'" in capsys.readouterr().err
+
+
 # ---- several devices for one trial ----------------------------------------------------------
 DEVICES = """
 import sys

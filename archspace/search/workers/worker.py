@@ -127,6 +127,9 @@ def run_worker(space: Any, out: str | os.PathLike, chief: str | None = None, *,
     """Run trials for the chief serving the search in `out` until it has none left (or this
     process has done its share). `space` is the space as loaded by the caller (the same file
     as the chief's); the settings and data come from the run directory's search.json."""
+    if tuner_id and "chief" in tuner_id:
+        raise ArchError(f"--id {tuner_id}: a worker's name must not contain 'chief'",
+                        hint="Keras Tuner takes a tuner whose id contains 'chief' for the chief")
     run = RunDir(out)
     if not run.meta_file.exists():
         raise ArchError(f"{run.path} holds no search", hint="start the chief first "
@@ -157,8 +160,9 @@ def run_worker(space: Any, out: str | os.PathLike, chief: str | None = None, *,
         raise ArchError(f"the space differs from the one the chief searches in {run.path}",
                         hint="give every worker the same space file (and --input/--classes) "
                              "as the chief")
-    tuner_id = tuner_id or f"worker-{os.uname().nodename if hasattr(os, 'uname') else 'host'}" \
-                           f"-{os.getpid()}"
+    if not tuner_id:
+        host_name = os.uname().nodename if hasattr(os, "uname") else "host"
+        tuner_id = f"worker-{host_name.replace('chief', 'chf')}-{os.getpid()}"
     os.environ.update(KERASTUNER_TUNER_ID=tuner_id, KERASTUNER_ORACLE_IP=host,
                       KERASTUNER_ORACLE_PORT=str(port))
     beat = Heartbeat(tuner_id, float(about.get("heartbeat_s", 5.0)))
