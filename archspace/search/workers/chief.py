@@ -18,7 +18,7 @@ from typing import Any
 
 from ...errors import ArchError
 from ..rundir import atomic_write
-from .worker import CHIEF_PID, RECYCLE, WORKERS_FILE, parse_chief
+from .worker import CHIEF_PID, LOST, RECYCLE, WORKERS_FILE, parse_chief
 
 
 @dataclass
@@ -164,7 +164,7 @@ class Supervisor:
                 reason = self._death(slot, code)
                 outcome = self.oracle.lose(held, reason)
                 self.eng.listener.message(f"trial {held}: {reason}; {outcome}")
-            elif code not in (0, RECYCLE):
+            elif code not in (0, RECYCLE, LOST):
                 slot.bad_starts += 1
                 if slot.bad_starts >= self.opts.max_bad_starts:
                     raise ArchError(f"worker process {slot.index} failed {slot.bad_starts} "
