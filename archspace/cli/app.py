@@ -89,7 +89,7 @@ def _take_import_path(args: list[str]) -> tuple[list[str], list[str]]:
 def _register() -> None:
     # each command module adds itself to `app`; imported here so that --help lists them all
     from . import compile_cmd, fmt_cmd, ops_cmd, show  # noqa: F401
-    for optional in ("lint_cmd", "search_cmd", "features_cmd", "lsp_cmd"):
+    for optional in ("lint_cmd", "search_cmd", "worker_cmd", "features_cmd", "lsp_cmd"):
         try:
             __import__(f"{__package__}.{optional}")
         except ModuleNotFoundError as e:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
 from typing import Any, List, Optional
 
 import typer
@@ -34,7 +33,12 @@ def search_(
     population: Optional[int] = typer.Option(None, "--population", help="Population of evolutionary strategies (default 20)."),
     overwrite: bool = typer.Option(False, "--overwrite", metavar="", help="Empty the run directory and start again (only a folder an archspace search created: one with its .archspace-run marker)."),
     tensorboard: bool = typer.Option(True, "--tensorboard/--no-tensorboard", metavar="", help="TensorBoard logs per trial (with HParams)."),
-    max_memory_growth: str = typer.Option("2G", "--max-memory-growth", metavar="SIZE", help="Restart the process (and resume) between trials once it has grown by this much; TensorFlow keeps every traced graph. 0 = never."),
+    max_memory_growth: str = typer.Option("2G", "--max-memory-growth", metavar="SIZE", help="Hand the trials to a fresh worker process once a process has grown by this much; TensorFlow keeps every traced graph. 0 = never."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", help="Worker processes that run the trials, this process serving the oracle (default 1: trials run in this process; with --chief: 0)."),
+    worker_trials: Optional[int] = typer.Option(None, "--worker-trials", metavar="K", help="A worker process exits after K trials and a fresh one takes over."),
+    trial_timeout: Optional[float] = typer.Option(None, "--trial-timeout", metavar="SECONDS", help="A trial running longer is ended (its worker killed): run again once, then failed."),
+    chief: Optional[str] = typer.Option(None, "--chief", metavar="HOST:PORT", help="Serve the oracle there for remote `archspace worker` processes."),
+    devices: Optional[int] = typer.Option(None, "--devices", metavar="N", help="Train each trial on N devices (tf.distribute.MirroredStrategy); off by default."),
     input: Optional[List[str]] = typer.Option(None, "--input", help="Override an input shape, NAME=HxWxC."),
     classes: Optional[int] = typer.Option(None, "--classes", help="Override the output size."),
     dnas_fixed: Optional[str] = typer.Option(None, "--dnas-fixed", metavar="default|sample", help="--strategy dnas: the decisions it cannot relax take their defaults (default) or a seeded sample."),
@@ -54,19 +58,31 @@ def search_(
     growth = growth_b / 1e6 if growth_b else None           # "2G" -> 2000 MB; 0 = never
     space = load(file, input, classes)
     from ..search.engine import search
+    from .worker_cmd import worker_options
+
+    pool = worker_options(file, input, classes, workers=workers, quota=worker_trials,
+                          timeout=trial_timeout, chief=chief, devices=devices, growth_mb=growth)
+    if devices and devices > 1 and pool is None:   # before TensorFlow starts
+        from ..search.workers.devices import use_devices
+
+        use_devices(devices)
     listener = RichListener()
     try:
-        result = search(space, data, strategy=strategy, trials=trials, epochs=epochs,
-                        fraction=fraction, max_params=max_params, out=out, seed=seed,
-                        objectives=objective or None, constraints=constraint or None,
-                        batch_size=batch_size, population=population, overwrite=overwrite,
-                        tensorboard=tensorboard, listener=listener,
-                          max_memory_growth_mb=growth, space_file=file, prescreen=prescreen,
-                          **_dnas_args(dnas_fixed, dnas_opt))
+        kw = dict(strategy=strategy, trials=trials, epochs=epochs,
+                  fraction=fraction, max_params=max_params, out=out, seed=seed,
+                  objectives=objective or None, constraints=constraint or None,
+                  batch_size=batch_size, population=population,
+                  tensorboard=tensorboard, listener=listener, space_file=file,
+                  prescreen=prescreen, **_dnas_args(dnas_fixed, dnas_opt))
+        result = search(space, data, overwrite=overwrite, max_memory_growth_mb=growth,
+                        workers=pool, **kw)
+        if result.restart:     # grew past --max-memory-growth: a worker process goes on
+            listener.close()
+            pool = worker_options(file, input, classes, workers=1, devices=devices,
+                                  growth_mb=growth, always=True)
+            result = search(space, data, workers=pool, **kw)
     finally:
         listener.close()
-    if result.restart:
-        _reexec()
     if not result.trials:
         console.err.print("no trial was trained: every proposal was screened out (see "
                           f"{console._escape(str(result.out / 'skipped.jsonl'))})")
@@ -92,21 +108,6 @@ def _dnas_args(fixed: Optional[str], opts: Optional[List[str]]) -> dict:
     if fixed is not None:
         args["fixed"] = fixed
     return {"strategy_args": args} if args else {}
-
-
-def _reexec() -> None:
-    """Start this same command again in a fresh process: it resumes the run directory."""
-    import sys
-
-    argv = [a for a in sys.argv if a != "--overwrite"]
-    if Path(argv[0]).name not in ("archspace", "archspace.exe") or "search" not in argv:
-        console.err.print("[yellow]stopped to free memory: run the same command again to "
-                          "resume[/]")       # called from Python, not the console script
-        return
-    console.err.print("[yellow]restarting to free memory; the search resumes[/]")
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os.execv(sys.executable, [sys.executable] + argv)
 
 
 @app.command("train", cls=Command)
@@ -289,6 +290,27 @@ class RichListener:
         if self._bar is not None:
             self._bar.update(self._task, completed=self.done, metrics=best)
             self._bar.update(self._epoch_task, visible=False)
+
+    # -- worker processes (search/workers): one line per running trial, the best so far --
+    def workers(self, rows: list[dict[str, Any]], best: dict[str, Any] | None) -> None:
+        if self._bar is None:
+            return
+        tasks = self.__dict__.setdefault("_worker_tasks", {})
+        for gone in set(tasks) - {r["worker"] for r in rows}:
+            self._bar.remove_task(tasks.pop(gone))
+        for r in rows:
+            shown = " ".join(f"{k} {v:.3f}" for k, v in r["logs"].items()
+                             if k in ("loss", "accuracy", "val_loss", "val_accuracy"))
+            text = (f"  {r['worker']}: trial {r['trial_id']} epoch {r['epoch']}/"
+                    f"{r['epochs'] or '?'} {shown}")
+            if r["worker"] not in tasks:
+                tasks[r["worker"]] = self._bar.add_task(text, total=max(1, r["epochs"]))
+            self._bar.update(tasks[r["worker"]], description=text, completed=r["epoch"],
+                             total=max(1, r["epochs"]))
+        if best and best.get("objectives"):
+            k, v = next(iter(best["objectives"].items()))
+            self._bar.update(self._task, description=f"trials (best: trial {best['trial_id']}"
+                                                     f" {k} {_cell(v)})")
 
     def skipped(self, r: dict[str, Any]) -> None:
         kind = r.get("kind", "?")

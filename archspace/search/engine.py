@@ -70,14 +70,11 @@ class TooManyFailures(Exception):
     """Raised between trials once `max_failures` trials in a row have failed."""
 
 
-def rss_mb() -> float:
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
-    except (OSError, StopIteration, ValueError):
-        import resource
+def rss_mb() -> float | None:
+    """This process's memory in MB, None where the platform cannot tell (workers/memory.py)."""
+    from .workers.memory import rss_mb as measure
 
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return measure()
 
 
 class SearchRun:
@@ -390,10 +387,12 @@ class SearchRun:
         the process and resume (the CLI does)."""
         if self.failures_in_row >= self.settings.max_failures:
             raise TooManyFailures(f"stopped: {self.failures_in_row} trials in a row failed")
-        if self.max_memory_growth_mb and rss_mb() - self.rss0 > self.max_memory_growth_mb \
+        now = rss_mb() if self.max_memory_growth_mb else None
+        if now is not None and self.rss0 is not None \
+                and now - self.rss0 > self.max_memory_growth_mb \
                 and len(self.finished) < self.settings.trials:
             self.restart = True
-            raise Restart(f"memory grew by {rss_mb() - self.rss0:.0f} MB")
+            raise Restart(f"memory grew by {now - self.rss0:.0f} MB")
 
     # ---- the best model --------------------------------------------------------------------
     def better(self, a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -510,6 +509,7 @@ def search(space: Space | str | os.PathLike, data: str | Data = "digits", *,
            overwrite: bool = False, tensorboard: bool = True,
            listener: Listener | None = None, verbose: bool = True,
            max_memory_growth_mb: float | None = None, space_file: str | None = None,
+           workers: Any = None,
            **settings: Any) -> SearchResult:
     """Search a space. Every argument left None comes from the space's `search { }` /
     `train { }` sections, else the paper's defaults (see archspace.search.settings).
@@ -519,10 +519,19 @@ def search(space: Space | str | os.PathLike, data: str | Data = "digits", *,
 
     max_memory_growth_mb: stop between two trials once the process has grown by this much and
     return with `result.restart` set: run the same call in a fresh process to go on (the CLI
-    re-executes itself).
+    goes on with a worker process).
 
     space_file: the file a Space given as an object was read from (recorded in search.json
-    and used by report.html's retrain command); a path given as `space` is its own."""
+    and used by report.html's retrain command); a path given as `space` is its own.
+
+    workers: a count, or `archspace.search.workers.WorkerOptions`: run the trials in that many
+    worker processes (recycled, crash-safe; remote ones too), this process serving the oracle."""
+    from .workers.chief import WorkerOptions
+
+    workers = WorkerOptions.of(workers)
+    if workers is not None and isinstance(data, Data):
+        raise ArchError("worker processes load the data themselves: give its name or path, "
+                        "not a loaded Data")
     sp, loaded_from = load_space(space)
     space_file = loaded_from or (str(space_file) if space_file else None)
     if not isinstance(data, Data):
@@ -583,7 +592,12 @@ def search(space: Space | str | os.PathLike, data: str | Data = "digits", *,
         eng.attach(oracle)
         # a trial left running by a kill is retried first, even past the trials asked for
         if len(eng.finished) < st.trials:
-            tuner.search(verbose=0)
+            if workers is not None:    # chief of worker processes (search/workers)
+                from .workers import serve
+
+                serve(eng, tuner, workers, space_file)
+            else:
+                tuner.search(verbose=0)
     except Restart as e:
         listener.message(f"{e} since the search started (TensorFlow keeps traced graphs): "
                          "stopping here to resume in a fresh process")

@@ -9,6 +9,7 @@ import math
 import os
 import time
 import warnings
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -17,6 +18,11 @@ from ..errors import ArchError
 from ..ir import Space
 from .data import Data
 from .settings import Objective
+
+
+#: a function returning the context models are built in: a tf.distribute strategy's scope
+#: (`archspace.search.workers.devices.use_devices`); None = the default device
+BUILD_SCOPE: Callable[[], Any] | None = None
 
 
 class TrialFailed(Exception):
@@ -163,11 +169,12 @@ def _fit(keras: Any, space: Space, config: Mapping[str, Any], data: Data, ts: An
     try:
         from ..compile import to_keras
 
-        model = to_keras(space, config)
-        if init_weights is not None:     # a Hyperband round continuing an earlier trial
-            with warnings.catch_warnings():   # its optimizer state is not restored: a new one
-                warnings.simplefilter("ignore")
-                model.load_weights(str(init_weights))
+        with BUILD_SCOPE() if BUILD_SCOPE else nullcontext():   # variables on every device
+            model = to_keras(space, config)
+            if init_weights is not None:     # a Hyperband round continuing an earlier trial
+                with warnings.catch_warnings():   # its optimizer state is not restored
+                    warnings.simplefilter("ignore")
+                    model.load_weights(str(init_weights))
     except ArchError as e:
         raise TrialFailed(f"{e.kind}: {e.message}") from e
     except Exception as e:
