@@ -16,9 +16,8 @@ from typing import List, Optional
 import typer
 
 from . import console
-from .app import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, Command, app
+from .app import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, Command, app
 
-EXIT_INTERNAL = 3
 
 _EXAMPLES = """
 Examples:

@@ -98,7 +98,7 @@ def test_a_refused_file_exits_3_and_stays(tmp_path: Path, monkeypatch, capsys):
     monkeypatch.setattr(fmt_api, "layout", lambda seq, starts: real(seq, starts) + "relu\n")
     p = tmp_path / "a.arch"
     p.write_text(UGLY)
-    assert main(["fmt", str(p)]) == 3
+    assert main(["fmt", str(p)]) == 4                # EXIT_INTERNAL
     assert p.read_text() == UGLY
     assert "internal error" in capsys.readouterr().err
 
