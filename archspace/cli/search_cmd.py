@@ -301,16 +301,15 @@ class RichListener:
         for r in rows:
             shown = " ".join(f"{k} {v:.3f}" for k, v in r["logs"].items()
                              if k in ("loss", "accuracy", "val_loss", "val_accuracy"))
-            text = (f"  {r['worker']}: trial {r['trial_id']} epoch {r['epoch']}/"
-                    f"{r['epochs'] or '?'} {shown}")
+            text = f"  {r['worker']}: trial {r['trial_id']} epoch {r['epoch']}/{r['epochs'] or '?'}"
             if r["worker"] not in tasks:
-                tasks[r["worker"]] = self._bar.add_task(text, total=max(1, r["epochs"]))
+                tasks[r["worker"]] = self._bar.add_task(text, total=max(1, r["epochs"]),
+                                                        metrics="")
             self._bar.update(tasks[r["worker"]], description=text, completed=r["epoch"],
-                             total=max(1, r["epochs"]))
+                             total=max(1, r["epochs"]), metrics=shown)
         if best and best.get("objectives"):
             k, v = next(iter(best["objectives"].items()))
-            self._bar.update(self._task, description=f"trials (best: trial {best['trial_id']}"
-                                                     f" {k} {_cell(v)})")
+            self._bar.update(self._task, metrics=f"best: trial {best['trial_id']} {k} {_cell(v)}")
 
     def skipped(self, r: dict[str, Any]) -> None:
         kind = r.get("kind", "?")

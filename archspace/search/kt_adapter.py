@@ -28,6 +28,8 @@ PRIVATE_HOOKS = (
     "BayesianOptimizationOracle._vectorize_trials",
     "BayesianOptimizationOracle._vector_to_values",
     "BayesianOptimizationOracle._nonfixed_space",
+    "keras_tuner.src.engine.trial.Trial", "keras_tuner.src.protos",
+    "keras_tuner.src.distribute.oracle_chief.OracleServicer",
 )
 
 
@@ -62,6 +64,7 @@ RUNNING = TrialStatus.RUNNING
 STOPPED = TrialStatus.STOPPED
 IDLE = TrialStatus.IDLE
 FINISHED = (TrialStatus.COMPLETED, TrialStatus.FAILED, TrialStatus.INVALID)
+Trial = _trial_module.Trial
 FatalError = kt.errors.FatalError
 FailedTrialError = kt.errors.FailedTrialError
 synchronized = kt.synchronized
@@ -71,6 +74,21 @@ synchronized = kt.synchronized
 def retry_queue(oracle: Any) -> list[str]:
     """Trial ids the oracle hands out again before asking for new values."""
     return oracle._retry_queue
+
+
+def requeue(oracle: Any, trial_id: str) -> None:
+    """Hand this trial out again before new values (once)."""
+    if trial_id not in oracle._retry_queue:
+        oracle._retry_queue.append(trial_id)
+
+
+def oracle_service() -> tuple[Any, Any]:
+    """Keras Tuner's gRPC protos module and its OracleServicer (the chief's side of its
+    chief/worker engine; the workers use the public OracleClient through KERASTUNER_*)."""
+    from keras_tuner.src import protos
+    from keras_tuner.src.distribute.oracle_chief import OracleServicer
+
+    return protos, OracleServicer
 
 
 def set_retry_queue(oracle: Any, ids: list[str]) -> None:

@@ -119,9 +119,15 @@ def test_a_budget_the_space_sets_is_not_labelled_digits_demo():
     own = resolve(_space(search="trials = 4", train="epochs = 3"), data="digits")
     assert (own.trials, own.epochs) == (4, 3)
     assert own.sources["trials"] == own.sources["epochs"] == "file" and not own.notes
-    big = resolve(_space(search="trials = 100", train="epochs = 3"), data="digits")
+    # a strategy given: the demo only lowers the trials; the space's own 3 epochs stay its own
+    big = resolve(_space(search="trials = 100", train="epochs = 3"), data="digits",
+                  strategy="random")
     assert big.sources["trials"] == "demo" and big.sources["epochs"] == "file"
     assert big.notes and "digits demo" in big.notes[0]
+    # nothing given: the demo's Hyperband bracket replaces the whole budget, and says so
+    hb = resolve(_space(search="trials = 100", train="epochs = 3"), data="digits")
+    assert hb.strategy == "hyperband" and hb.sources["trials"] == "demo"
+    assert hb.notes and "digits demo" in hb.notes[0]
 
 
 @pytest.mark.slow

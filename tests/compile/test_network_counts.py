@@ -77,7 +77,7 @@ def test_nasbench201_cells(keras):
         model = to_keras(s, cfg, compile=False)
         assert count(model) == archspace.build_graph(s, cfg).params
     zero = to_keras(s, {e: "none" for e in edges}, compile=False)
-    cell = zero.get_layer("cell1.add")  # node 3 of the first cell
+    cell = zero.get_layer("repeat_0.cell1.add")  # node 3 of the first cell (copy 0)
     probe = keras.Model(zero.inputs, cell.output)
     x = np.random.default_rng(0).normal(size=(2, 32, 32, 3)).astype("float32")
     assert not np.any(probe.predict(x, verbose=0))

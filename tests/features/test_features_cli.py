@@ -36,7 +36,11 @@ def test_help_lists_the_command(capsys):
         assert opt in text
 
 
-def test_cli_end_to_end(face_folder, tmp_path, capsys):
+def test_cli_end_to_end(face_folder, tmp_path, capsys, monkeypatch):
+    from archspace.cli import console
+
+    # a wide terminal: the skipped-files table folds long paths in a narrow one
+    monkeypatch.setattr(console.out, "width", 240)
     out = tmp_path / "feats.npz"
     rc = main(["features", "faces", str(face_folder), "--out", str(out), "--image-size", "48",
                "--depth-size", "40x32", "--save-png", str(tmp_path / "png")])

@@ -179,10 +179,10 @@ def test_the_chief_shows_a_line_per_worker_and_the_best_so_far():
                  "since": 0.0}]
         best = {"trial_id": "03", "objectives": {"val_accuracy": 0.8125, "params": 1000}}
         shown.workers(rows, best)
-        lines = {t.description for t in shown._bar.tasks if t.visible}
-        assert "  w1-2: trial 07 epoch 2/5 val_accuracy 0.500" in lines
-        assert "  w2-1: trial 08 epoch 0/5 " in lines
-        assert "trials (best: trial 03 val_accuracy 0.8125)" in lines
+        lines = {(t.description, t.fields["metrics"]) for t in shown._bar.tasks if t.visible}
+        assert ("  w1-2: trial 07 epoch 2/5", "val_accuracy 0.500") in lines
+        assert ("  w2-1: trial 08 epoch 0/5", "") in lines
+        assert ("trials", "best: trial 03 val_accuracy 0.8125") in lines
         shown.workers(rows[1:], best)      # w1-2 has finished its trial: its line goes
         assert not any("w1-2" in t.description for t in shown._bar.tasks)
     finally:

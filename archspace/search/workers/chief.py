@@ -54,8 +54,9 @@ def start_server(oracle: Any, host: str, port: int) -> tuple[Any, int]:
     from concurrent import futures
 
     import grpc
-    from keras_tuner.src import protos
-    from keras_tuner.src.distribute.oracle_chief import OracleServicer
+    from ..kt_adapter import oracle_service
+
+    protos, OracleServicer = oracle_service()
 
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
     protos.get_service_grpc().add_OracleServicer_to_server(OracleServicer(oracle), server)

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import keras_tuner as kt
-from keras_tuner.src.engine import trial as trial_module
 
+from .. import kt_adapter as kta
 from .heartbeat import EPOCH, EPOCHS, HEARTBEAT, LOG, WORKER, worker_code
 
 #: a trial may be lost this many times and be re-queued; once more and it is failed
@@ -49,12 +49,12 @@ class Leased:
     @kt.synchronized
     def create_trial(self, tuner_id):
         trial = super().create_trial(tuner_id)
-        if trial.status == trial_module.TrialStatus.RUNNING:
+        if trial.status == kta.TrialStatus.RUNNING:
             lease = self.leases.get(trial.trial_id)
             if lease is None or lease.tuner_id != tuner_id:
                 now = time.time()
                 self.leases[trial.trial_id] = Lease(trial.trial_id, tuner_id, now, now)
-        elif trial.status == trial_module.TrialStatus.STOPPED:
+        elif trial.status == kta.TrialStatus.STOPPED:
             self.stopped = True
         return trial
 
@@ -65,8 +65,8 @@ class Leased:
         lease = self.leases.get(trial_id)
         if lease is None or worker_code(lease.tuner_id) != metrics.get(WORKER):
             # taken back: tell the worker to stop (it exits without reporting)
-            return trial_module.Trial(self.get_space(), trial_id=trial_id,
-                                      status=trial_module.TrialStatus.STOPPED)
+            return kta.Trial(self.get_space(), trial_id=trial_id,
+                                      status=kta.TrialStatus.STOPPED)
         lease.renewed = time.time()
         lease.epoch = int(metrics.get(EPOCH, lease.epoch))
         lease.epochs = int(metrics.get(EPOCHS, lease.epochs))
@@ -114,14 +114,13 @@ class Leased:
             return "done"
         self.lost[trial_id] = self.lost.get(trial_id, 0) + 1
         if self.lost[trial_id] <= REQUEUES:
-            if trial_id not in self._retry_queue:
-                self._retry_queue.append(trial_id)
+            kta.requeue(self, trial_id)
             self.save()
             return "re-queued"
         if self.on_failed is not None:
             self.on_failed(trial, reason)
-        ended = trial_module.Trial(trial.hyperparameters, trial_id=trial_id,
-                                   status=trial_module.TrialStatus.FAILED)
+        ended = kta.Trial(trial.hyperparameters, trial_id=trial_id,
+                                   status=kta.TrialStatus.FAILED)
         ended.message = reason
         try:
             self.end_trial(ended)
@@ -134,7 +133,7 @@ class Leased:
         """Trials waiting to be run again."""
         return any(self.trials.get(t) is not None and
                    self.trials[t].status not in ("COMPLETED", "FAILED")
-                   for t in self._retry_queue)
+                   for t in kta.retry_queue(self))
 
     @kt.synchronized
     def pending(self) -> bool:
@@ -151,8 +150,8 @@ def lease_oracle(oracle: Any, on_failed: Callable[[Any, str], None] | None = Non
     oracle.on_failed = on_failed
     # no worker holds anything yet: what a killed run left "ongoing" is run again
     for t in oracle.ongoing_trials.values():
-        if t.status not in ("COMPLETED", "FAILED") and t.trial_id not in oracle._retry_queue:
-            oracle._retry_queue.append(t.trial_id)
+        if t.status not in ("COMPLETED", "FAILED"):
+            kta.requeue(oracle, t.trial_id)
     oracle.ongoing_trials.clear()
     return oracle
 
