@@ -591,13 +591,7 @@ class Walker:
         return lo, hi, default
 
     def on_repeat(self, stmt: RepeatStmt, seg: str, scope: Scope) -> None:
-        path = join(scope.path, seg)
-        lo, hi, default = self.repeat_bounds(stmt, scope)
-        fixed = lo if lo == hi else None
-        if fixed is None:
-            self.register(path, dict(kind="int", lo=lo, hi=hi, step=1, default=default,
-                                     source="repeat"), scope.cond, stmt.span)
-        self.bind_repeat(stmt, scope, path, fixed)
+        path, lo, hi, fixed = self.enter_repeat(stmt, seg, scope)
 
         def copy(k: int) -> None:
             cond = scope.cond
@@ -925,7 +919,7 @@ class Walker:
         rep, seg, k = body[n], segs[n], cut[1]
         self.pos += 1
         with self.region("repeat", rep):
-            path, lo, hi, fixed = self.enter_cut_repeat(rep, seg, scope)
+            path, lo, hi, fixed = self.enter_repeat(rep, seg, scope)
             for j in range(k):  # copies below `lo`: built in every configuration
                 self.walk_body(rep.body, self.copy_scope(rep, seg, scope, j, scope.cond, lo, hi,
                                                          path))
@@ -941,7 +935,7 @@ class Walker:
         if len(cut) > 1:
             rep, seg, k = body[n], segs[n], cut[1]
             with self.region("repeat", rep):
-                path, lo, hi, fixed = self.enter_cut_repeat(rep, seg, scope)
+                path, lo, hi, fixed = self.enter_repeat(rep, seg, scope)
                 cs = self.copy_scope(rep, seg, scope, k, scope.cond, lo, hi, path)
                 cs.env.update(inner[depth])
                 self.walk_after_cut(rep.body, segments(rep.body, cs.env), cs, cut[2:], inner,
@@ -961,9 +955,10 @@ class Walker:
         for s, sg in zip(body[n:], segs[n:]):
             self.walk_stmt(s, sg, scope)
 
-    def enter_cut_repeat(self, rep: RepeatStmt, seg: str, scope: Scope
-                         ) -> tuple[str, int, int, int | None]:
-        """A repeat that a towers cut splits: its count decision and name, as `on_repeat`."""
+    def enter_repeat(self, rep: RepeatStmt, seg: str, scope: Scope
+                     ) -> tuple[str, int, int, int | None]:
+        """A repeat's count: its decision (unless fixed) and its name in scope; `on_repeat` and
+        a repeat that a towers cut splits both start here."""
         path = join(scope.path, seg)
         lo, hi, default = self.repeat_bounds(rep, scope)
         fixed = lo if lo == hi else None
