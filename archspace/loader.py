@@ -312,8 +312,9 @@ def _resolve_imports(space: Space, base: Path, roots: Roots, sink: ErrorSink,
     return space.model_copy(update={"blocks": tuple(blocks.values()), "imports": tuple(imports)})
 
 
-def _check(space: Space, sink: ErrorSink) -> None:
-    """Name and type checks that need the whole space: duplicates, then a full decision walk."""
+def _check(space: Space, sink: ErrorSink, explorer: Explorer | None = None) -> Explorer:
+    """Name and type checks that need the whole space: duplicates, then a full decision walk
+    (by `explorer` when given: lint's walk, which also classifies what it finds)."""
     from .ir.settings import check_objectives, check_settings
 
     for what, items in (("input", space.inputs), ("output", space.outputs),
@@ -337,11 +338,12 @@ def _check(space: Space, sink: ErrorSink) -> None:
                                "declare one with `input image: 32x32x3`"))
     check_settings(space, sink)
     check_objectives(space, sink)
-    ex = Explorer(space)
+    ex = Explorer(space) if explorer is None else explorer
     ex.run()
     for e in ex.sink.items:
         sink.add(e)
-    if not ex.sink.items:  # the walk that checked the space also listed its decisions
+    if ex.clean:  # the walk that checked the space also listed its decisions
         from .ir.decisions import remember
 
         remember(space, ex.result())
+    return ex

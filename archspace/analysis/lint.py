@@ -77,6 +77,12 @@ class StaticChecks(Explorer):
         super().__init__(space)
         self.found: dict[tuple, tuple[str, str, Span | None, str | None]] = {}
 
+    @property
+    def clean(self) -> bool:
+        # a classified error (an unknown op, a default outside its domain) is one the plain
+        # walk would have raised: the decision list is not the space's then
+        return super().clean and all(_severity(c) != "error" for c, *_ in self.found.values())
+
     def note(self, code: str, message: str, span: Span | None, hint: str | None = None) -> None:
         key = (code, span.path if span else "", span.line if span else 0,
                span.col if span else 0)
@@ -145,20 +151,23 @@ def _fmt(v: Any) -> str:
 
 # --------------------------------------------------------------------------------------------
 def load_for_lint(path: str | Path, text: str | None = None
-                  ) -> tuple[Space | None, list[ArchError], str]:
+                  ) -> tuple[Space | None, list[ArchError], str, StaticChecks | None]:
     """Load a file as `parse_file` does, collecting every error instead of raising the
-    first batch: (space or None when it does not parse, errors, display path). `text`: the
-    file's unsaved text (the language server)."""
+    first batch: (space or None when it does not parse, errors, display path, the static
+    checks' walk or None when it could not run). `text`: the file's unsaved text (the
+    language server). The loader's decision walk is lint's StaticChecks: one walk, not two."""
     from .. import loader
 
     display = loader._display(Path(path))
     try:  # reads only regular UTF-8 files; imports stay inside the allowed folders
         space, sink, display, _ = loader.load_collecting(path, text)
     except ArchError as e:
-        return None, e.errors, display
+        return None, e.errors, display, None
+    checks = None
     if not any(isinstance(e, (ArchImportError, ArchSyntaxError)) for e in sink.items):
+        checks = StaticChecks(space)
         try:
-            loader._check(space, sink)
+            loader._check(space, sink, checks)
         except ArchError as e:  # pragma: no cover - _check collects into the sink
             sink.add(e)
         except Exception:
@@ -172,7 +181,7 @@ def load_for_lint(path: str | Path, text: str | None = None
         if key not in seen:
             seen.add(key)
             errors.append(e)
-    return space, errors, display
+    return space, errors, display, checks
 
 
 class LintContext:
@@ -180,7 +189,9 @@ class LintContext:
     rules share (computed once, on first use)."""
 
     def __init__(self, path: str, space: Space | None, errors: list[ArchError],
-                 options: LintOptions):
+                 options: LintOptions, checks: StaticChecks | None = None):
+        """`checks`: the StaticChecks walk the load already ran (see load_for_lint); without
+        it, the walk runs here."""
         self.path = path
         self.space = space
         self.options = options
@@ -188,8 +199,8 @@ class LintContext:
         self.static: list[Finding] = []
         self.timings: dict[str, float] = {}
         self.called_blocks: set[str] = set()
-        if space is not None and not any(isinstance(e, (ArchImportError, ArchSyntaxError))
-                                         for e in errors):
+        if checks is None and space is not None and not any(
+                isinstance(e, (ArchImportError, ArchSyntaxError)) for e in errors):
             checks = StaticChecks(space)
             t = time.perf_counter()
             try:
@@ -198,6 +209,7 @@ class LintContext:
                 if not errors:  # else: a follow-on of an error already reported
                     raise
             self.timings["static"] = time.perf_counter() - t
+        if checks is not None:
             self.called_blocks = checks.called_blocks
             for code, message, span, hint in checks.found.values():
                 self.static.append(Finding(code=code, severity=_severity(code),
@@ -211,8 +223,11 @@ class LintContext:
 
     @classmethod
     def from_file(cls, path: str | Path, options: LintOptions) -> "LintContext":
-        space, errors, display = load_for_lint(path)
-        return cls(display, space, errors, options)
+        t = time.perf_counter()
+        space, errors, display, checks = load_for_lint(path)
+        ctx = cls(display, space, errors, options, checks)
+        ctx.timings["load"] = time.perf_counter() - t
+        return ctx
 
     @classmethod
     def from_space(cls, space: Space, options: LintOptions) -> "LintContext":

@@ -331,6 +331,17 @@ class CheckIncomplete(Rule):
                                     "cap (--cap) or give continuous floats a step")
 
 
+def _plainly_not_dnas(space, value) -> bool:
+    """`strategy = random` (a literal other than dnas): known without reading the section
+    through the search package, which imports numpy (~50 ms of a lint process)."""
+    from ..ir import expr as E
+
+    if isinstance(value, E.Str):
+        return value.value != "dnas"
+    return isinstance(value, E.Name) and value.name != "dnas" \
+        and all(p.name != value.name for p in space.params)
+
+
 @register
 class DnasRelaxation(Rule):
     """With `strategy = dnas`: which decisions the differentiable search relaxes (info), or
@@ -343,7 +354,7 @@ class DnasRelaxation(Rule):
         space = ctx.space
         setting = next((s for s in space.search if s.key == "strategy"), None) \
             if space is not None else None
-        if setting is None:
+        if setting is None or _plainly_not_dnas(space, setting.value):
             return
         from ..search.settings import section_values
 

@@ -545,6 +545,11 @@ class Explorer(Walker):
                 return
         self.walk_settings(root)
 
+    @property
+    def clean(self) -> bool:
+        """The walk met no problem: result() is the space's decision list."""
+        return not self.sink.items
+
     def result(self) -> DecisionList:
         decisions = []
         for path, p in self.pending.items():

@@ -136,11 +136,14 @@ def unknown_calls(x: Any) -> None:
         raise ArchNameError(f"unknown function '{x.name}'", x.span,
                             suggest(x.name, FUNCTIONS).strip(" ()") or
                             "functions: " + ", ".join(sorted(FUNCTIONS)))
-    for child in (getattr(x, "left", None), getattr(x, "right", None),
-                  getattr(x, "operand", None)):
+    # fields looked up in the node's __dict__: a missing attribute of a pydantic model costs
+    # an exception in its __getattr__, and this runs on every op argument of every walk
+    fields = getattr(x, "__dict__", None) or {}
+    for name in ("left", "right", "operand"):
+        child = fields.get(name)
         if child is not None:
             unknown_calls(child)
-    for child in getattr(x, "args", ()) or getattr(x, "items", ()):
+    for child in fields.get("args") or fields.get("items") or ():
         unknown_calls(child)
-    for kw in getattr(x, "kwargs", ()):
+    for kw in fields.get("kwargs") or ():
         unknown_calls(kw.value)

@@ -97,15 +97,15 @@ class Analysis:
             self.findings = [_as_finding(e, self.display)]
             return
         try:
-            space, errors, self.display = load_for_lint(self.file, self.text)
+            space, errors, self.display, checks = load_for_lint(self.file, self.text)
         except RecursionError:
             from ..parser import too_deep
 
-            space, errors = None, too_deep(self.text, self.file).errors
+            space, errors, checks = None, too_deep(self.text, self.file).errors, None
         self.space = space
         try:
             self.ctx = LintContext(self.display, space, errors,
-                                   LintOptions(ignore=sorted(deep_codes())))
+                                   LintOptions(ignore=sorted(deep_codes())), checks)
             self.findings = lint_context(self.ctx)
         except Exception:  # an analysis bug must not hide the load errors
             log.exception("lint failed on %s", self.display)

@@ -214,6 +214,35 @@ def test_lint_never_imports_tensorflow():
     assert p.stdout.strip().endswith("clean")
 
 
+def test_lint_walks_the_decisions_once(monkeypatch):
+    """The loader's check walk is lint's StaticChecks: one decision walk per file, and the
+    decision list it found is the one the rules read."""
+    from archspace.ir import decisions as D
+
+    walks = []
+    run = D.Explorer.run
+    monkeypatch.setattr(D.Explorer, "run", lambda self: (walks.append(type(self).__name__),
+                                                         run(self))[1])
+    path = SPACES / "cell_space.arch"
+    lint(path)
+    assert walks == ["StaticChecks"]
+    walks.clear()
+    report = lint(LINT_FIXTURES / "AS104_default_out_of_domain.arch")
+    assert walks == ["StaticChecks"] and {f.code for f in report.findings} == {"AS104"}
+
+
+def test_lint_of_a_plain_strategy_skips_the_search_package():
+    code = ("import sys\n"
+            "from archspace.analysis.lint import lint\n"
+            "report = lint('spaces/squeezenet_sem_auto.arch')   # strategy = bayesian\n"
+            "assert report.findings == [], report.findings\n"
+            "assert 'archspace.search' not in sys.modules and 'numpy' not in sys.modules\n"
+            "print('ok')\n")
+    p = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                       timeout=120)
+    assert p.returncode == 0 and p.stdout.strip() == "ok", p.stderr[-2000:]
+
+
 # ---- AS110 severity: the default or every configuration -> error; some -> warning ----------
 def test_budget_the_default_breaks_is_an_error():
     s = archspace.parse_file(SPACES / "squeezenet_se_auto.arch")
