@@ -349,7 +349,7 @@ class SearchRun:
         def on_epoch(epoch: int, logs: dict[str, float]) -> None:
             self.listener.epoch_end(trial_id, epoch + 1, total, logs)
 
-        arg = lambda key, v: v if s.sources.get(key) == "argument" else None  # noqa: E731
+        arg = lambda key, v: v if s.sources.get(key) in ("argument", "demo") else None  # noqa: E731
         results = []
         for k in range(max(1, s.executions)):
             results.append(fit_config(

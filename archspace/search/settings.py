@@ -23,11 +23,39 @@ PROXY_METRICS: tuple[str, ...] = ("naswot", "synflow")
 
 #: the no-argument run on the built-in digits: a few short trials instead of the paper's 100 x 100
 DEMO_TRIALS, DEMO_EPOCHS = 8, 8
-#: ... and without --strategy: one Hyperband bracket, 36 architectures trained 1 epoch, the
-#: best 6 continued to 6, the best one to 36 (43 trials, 96 epochs in all): more epochs for
-#: the promising, so the demo ends with a model trained long enough to judge
-DEMO_HYPERBAND = {"strategy": "hyperband", "trials": 43, "epochs": 36, "max_epochs": 36,
-                  "factor": 6}
+#: ... and without --strategy: one Hyperband bracket (Keras Tuner's first, its most aggressive)
+#: that gives the promising architectures the epochs: see `hyperband_bracket` for its rounds.
+#: No early stopping in the demo (`early_stop` 0): its rounds are short, and a patience of 5
+#: ended the last round of the earlier demo while its model was still improving; the best
+#: epoch's weights are still the ones kept
+DEMO_HYPERBAND = {"strategy": "hyperband", "max_epochs": 27, "factor": 3, "early_stop": 0}
+
+
+def hyperband_bracket(max_epochs: int, factor: int) -> list[tuple[int, int]]:
+    """The rounds (trials, epochs) of Keras Tuner's first Hyperband bracket, by its own
+    formulas (HyperbandOracle._get_size / _get_epochs): max_epochs 27, factor 3 gives
+    [(27, 1), (9, 3), (3, 9), (1, 27)]; each round continues the best of the one before."""
+    e, brackets = float(max_epochs), 0
+    while e >= 1:
+        e, brackets = e / factor, brackets + 1
+    b = brackets - 1
+    end = math.ceil(1 + math.log(max_epochs, factor)) / (b + 1)
+    return [(math.ceil(end * factor ** (b - r)), math.ceil(max_epochs / factor ** (b - r)))
+            for r in range(b + 1)]
+
+
+def bracket_cost(rounds: list[tuple[int, int]]) -> tuple[int, int]:
+    """(trials, epochs trained) of a bracket: a continued trial trains only its new epochs."""
+    epochs = sum(n * (ep - prev) for (n, ep), prev in zip(rounds, [0] + [e for _, e in rounds]))
+    return sum(n for n, _ in rounds), epochs
+
+
+def demo_summary() -> str:
+    rounds = hyperband_bracket(DEMO_HYPERBAND["max_epochs"], DEMO_HYPERBAND["factor"])
+    trials, epochs = bracket_cost(rounds)
+    steps = ", ".join(f"the best {n} to {ep}" for n, ep in rounds[1:])
+    return (f"Hyperband, {rounds[0][0]} architectures trained {plural(rounds[0][1], 'epoch')}, "
+            f"{steps} ({trials} trials, {epochs} epochs; no early stopping)")
 
 
 @dataclass(frozen=True)
@@ -375,11 +403,16 @@ def resolve(space: Space, *, data: str | None = None, **overrides: Any) -> Setti
             not {"max_epochs", "factor"} & set(given):
         space_asks = (f"{values.get('strategy', base.strategy)}, {asked['trials']} trials x "
                       f"{asked['epochs']} epochs")
-        for k, v in DEMO_HYPERBAND.items():
-            values[k], sources[k] = v, "demo"
-        notes.append("built-in digits demo: Hyperband, 36 architectures for 1 epoch, the best "
-                     "6 continued to 6 epochs, the best one to 36 (43 trials); the space asks "
-                     f"for {space_asks}: pass --strategy, --trials or --epochs to choose")
+        rounds = hyperband_bracket(DEMO_HYPERBAND["max_epochs"], DEMO_HYPERBAND["factor"])
+        trials, _ = bracket_cost(rounds)
+        demo = {**DEMO_HYPERBAND, "trials": trials, "epochs": DEMO_HYPERBAND["max_epochs"]}
+        patience = values.get("early_stop", base.early_stop)
+        for k, v in demo.items():
+            if k not in given:
+                values[k], sources[k] = v, "demo"
+        notes.append(f"built-in digits demo: {demo_summary()}; the space asks for "
+                     f"{space_asks} with early stopping patience {patience}: pass --strategy, "
+                     "--trials or --epochs to choose")
     elif data == "digits" and "trials" not in given and "epochs" not in given and lowered:
         t, ep = min(asked["trials"], DEMO_TRIALS), min(asked["epochs"], DEMO_EPOCHS)
         notes.append(f"built-in digits demo: {t} trials x {ep} epochs (the space asks for "

@@ -8,7 +8,8 @@ import pytest
 import archspace
 from archspace.errors import ArchError
 from archspace.search.settings import (DEMO_EPOCHS, DEMO_TRIALS, Constraint, Objective,
-                                       parse_constraint, parse_number, parse_objective, resolve)
+                                       bracket_cost, hyperband_bracket, parse_constraint,
+                                       parse_number, parse_objective, resolve)
 
 from search_helpers import ROOT, space_file
 
@@ -34,14 +35,32 @@ def test_arguments_override_the_file():
 
 def test_digits_demo_is_short_and_says_so():
     s = resolve(archspace.parse_file(SE_AUTO), data="digits")
-    assert (s.strategy, s.trials, s.max_epochs, s.factor) == ("hyperband", 43, 36, 6)
-    assert s.sources["trials"] == "demo" and "bayesian, 100 trials x 100 epochs" in s.notes[0]
+    rounds = hyperband_bracket(s.max_epochs, s.factor)
+    assert rounds == [(27, 1), (9, 3), (3, 9), (1, 27)]
+    assert bracket_cost(rounds) == (40, 27 + 9 * 2 + 3 * 6 + 1 * 18)
+    assert (s.strategy, s.trials, s.max_epochs, s.factor, s.early_stop) == \
+        ("hyperband", 40, 27, 3, 0)
+    assert s.sources["trials"] == s.sources["early_stop"] == "demo"
+    assert "bayesian, 100 trials x 100 epochs with early stopping patience 5" in s.notes[0]
+    assert "the best 1 to 27 (40 trials, 81 epochs; no early stopping)" in s.notes[0]
     s = resolve(archspace.parse_file(SE_AUTO), data="digits", strategy="nsga2")
-    assert (s.trials, s.epochs) == (DEMO_TRIALS, DEMO_EPOCHS)
+    assert (s.trials, s.epochs, s.early_stop) == (DEMO_TRIALS, DEMO_EPOCHS, 5)
     assert s.sources["trials"] == "demo" and "100 x 100" in s.notes[0]
     # an explicit --trials or --epochs turns the demo off
     s = resolve(archspace.parse_file(SE_AUTO), data="digits", trials=20)
-    assert (s.trials, s.epochs) == (20, 100) and not s.notes
+    assert (s.trials, s.epochs, s.early_stop) == (20, 100, 5) and not s.notes
+
+
+def test_demo_bracket_is_keras_tuners_first():
+    """hyperband_bracket follows Keras Tuner's own sizes, so the demo's trial budget ends
+    exactly with its first bracket."""
+    kt = pytest.importorskip("keras_tuner")
+    for max_epochs, factor in ((27, 3), (36, 6), (18, 3)):
+        oracle = kt.oracles.HyperbandOracle(kt.Objective("val_accuracy", "max"),
+                                            max_epochs=max_epochs, factor=factor)
+        top = oracle._get_num_brackets() - 1
+        assert hyperband_bracket(max_epochs, factor) == [
+            (oracle._get_size(top, r), oracle._get_epochs(top, r)) for r in range(top + 1)]
 
 
 def test_defaults_without_sections():
