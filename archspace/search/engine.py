@@ -106,8 +106,13 @@ class SearchRun:
         self.max_memory_growth_mb = max_memory_growth_mb
         self.rss0 = rss_mb()
         self.restart = False
-        self._prescreened: list[float] = []
-        self._verdicts: dict[str, str | None] = {}
+        rule = settings.prescreen_rule
+        #: the latest proxy scores --prescreen ranks against, and its verdict per architecture;
+        #: both come back on resume (the window from its file, the verdicts from the skips)
+        self._prescreened: list[float] = run.prescreen_window(rule[0]) if rule else []
+        self._verdicts: dict[str, str | None] = {
+            r["hash"]: r["reason"] for r in (run.skips() if rule else [])
+            if r.get("kind") == "prescreen" and r.get("hash")}
         #: trials with a final result, counted as they end (the folder is read once, here)
         self.finished: set[str] = set()
         self.failures_in_row = 0
@@ -174,6 +179,7 @@ class SearchRun:
             return None        # training will say why it fails
         window = (self._prescreened + [score])[-self.prescreen_window:]
         self._prescreened = window
+        self.dir.save_prescreen_window(proxy, window)
         keep = max(1, round(fraction * len(window)))
         rank = sum(1 for v in window if v > score)
         verdict = None if rank < keep else (

@@ -4,6 +4,8 @@
       search.json          what was asked (space, data, settings) - checked on resume
       trials/0003.json     one file per finished trial (completed or failed), written atomically
       skipped.jsonl        proposals never trained: duplicates, oversized, shape errors
+      prescreen.json       --prescreen's window of latest proxy scores (so a resume ranks the
+                           next proposal as an uninterrupted run would)
       leaderboard.csv/json every trial, best first
       pareto.csv/png       multi-objective runs: the front over all trials, hypervolume
       best/model.keras     the best model so far (saved as soon as it is found)
@@ -399,6 +401,23 @@ class RunDir:
                 except json.JSONDecodeError:   # a torn last line after kill -9
                     continue
         return out
+
+    @property
+    def prescreen_file(self) -> Path:
+        return self.path / "prescreen.json"
+
+    def prescreen_window(self, proxy: str) -> list[float]:
+        """The saved --prescreen window of `proxy` scores (empty when none or another proxy)."""
+        try:
+            saved = json.loads(self.prescreen_file.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            return []
+        if not isinstance(saved, dict) or saved.get("proxy") != proxy:
+            return []
+        return [float(v) for v in saved.get("window", []) if isinstance(v, (int, float))]
+
+    def save_prescreen_window(self, proxy: str, window: list[float]) -> None:
+        atomic_write(self.prescreen_file, dumps({"proxy": proxy, "window": window}))
 
     def iter_files(self) -> Iterator[Path]:
         yield from sorted(p for p in self.path.rglob("*") if p.is_file())

@@ -85,3 +85,23 @@ def test_prescreen_setting_is_checked():
     with pytest.raises(ArchError, match="PROXY:FRACTION"):
         resolve(space, prescreen="naswot:2")
     assert resolve(space, prescreen="synflow:0.25").prescreen_rule == ("synflow", 0.25)
+
+
+def test_prescreen_window_survives_a_resume(run_search, tmp_path):
+    """A search stopped after 3 trials and resumed to 6 ranks its proposals against the same
+    window of latest proxy scores as one run straight to 6: same trials, same screened."""
+    kw = dict(strategy="random", prescreen="naswot:0.5", seed=3,
+              objectives=["maximize naswot", "minimize params"])
+    straight = run_search("small", trials=6, out=tmp_path / "straight", **kw)
+    run_search("small", trials=3, out=tmp_path / "resumed", **kw)
+    saved = json.loads((tmp_path / "resumed" / "prescreen.json").read_text())
+    assert saved["proxy"] == "naswot" and 1 <= len(saved["window"]) <= 10
+    resumed = run_search("small", trials=6, out=tmp_path / "resumed", **kw)
+
+    def screened(name):
+        return [(s["hash"], s["reason"]) for s in map(
+            json.loads, (tmp_path / name / "skipped.jsonl").read_text().splitlines())
+            if s["kind"] == "prescreen"]
+
+    assert [t["hash"] for t in resumed.trials] == [t["hash"] for t in straight.trials]
+    assert screened("resumed") == screened("straight")
