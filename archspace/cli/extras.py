@@ -14,11 +14,12 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "keras": ("keras",),
     "search": ("keras", "keras_tuner", "tensorflow", "pymoo", "sklearn", "matplotlib"),
     "features": ("mediapipe", "cv2", "PIL"),
+    "lsp": ("pygls", "lsprotocol"),
 }
 
 #: a module -> the smallest extra that installs it (for an ImportError met anywhere)
 PROVIDED_BY: dict[str, str] = {}
-for _extra in ("features", "search", "keras"):       # the smallest extra wins: keras last
+for _extra in ("lsp", "features", "search", "keras"):       # the smallest extra wins: keras last
     for _module in EXTRAS[_extra]:
         PROVIDED_BY[_module] = _extra
 

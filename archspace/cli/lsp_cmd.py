@@ -1,6 +1,7 @@
 """`archspace lsp`: the language server for editors, over stdin/stdout (see docs/editor.md).
 
-pygls is an extra: without it the command says how to install it and exits 2."""
+pygls is the lsp extra: without it the command says how to install it and exits 3, as every
+command whose extra is missing does (cli/extras.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,7 @@ from typing import Optional
 
 import typer
 
-from . import console
-from .app import EXIT_BAD_INPUT, app
+from .app import app
 
 _EXAMPLES = """Examples:
 
@@ -28,15 +28,9 @@ def lsp_cmd(
     """Run the language server for .arch files: diagnostics as you type (with quick fixes),
     hover, completion, go to definition, outline and formatting. Editors start it; see
     docs/editor.md."""
-    try:
-        import lsprotocol  # noqa: F401
-        import pygls  # noqa: F401
-    except ModuleNotFoundError:
-        from ..lsp import INSTALL_HINT
+    from .extras import require
 
-        console.err.print("[bold red]error:[/] the language server needs pygls and lsprotocol")
-        console.err.print(f"  hint: {console._escape(INSTALL_HINT)}")
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+    require("lsp", "lsp")
     level = getattr(logging, log_level.upper(), None)
     if not isinstance(level, int):
         raise typer.BadParameter(f"'{log_level}': one of debug, info, warning, error",

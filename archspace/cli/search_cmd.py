@@ -100,14 +100,25 @@ def _dnas_args(fixed: Optional[str], opts: Optional[List[str]]) -> dict:
         key, eq, text = item.partition("=")
         if not eq or not key.strip():
             raise ArchError(f"--dnas {item}: expected KEY=VALUE", hint="e.g. --dnas beta=2")
-        try:
-            value: object = int(text) if text.strip().lstrip("-").isdigit() else float(text)
-        except ValueError:
-            value = text.strip()
-        args[key.strip()] = value
+        args[key.strip()] = _dnas_value(text.strip())
     if fixed is not None:
         args["fixed"] = fixed
     return {"strategy_args": args} if args else {}
+
+
+def _dnas_value(text: str) -> object:
+    """A number as the CLI reads counts and sizes (150k, 2e6: cli/numbers.py), a negative
+    number as Python reads it, anything else as the word it is."""
+    from .numbers import parse_number
+
+    try:
+        value = parse_number(text)
+    except ValueError:
+        try:
+            value = float(text)
+        except ValueError:
+            return text
+    return int(value) if value.is_integer() and "." not in text else value
 
 
 @app.command("train", cls=Command)

@@ -12,8 +12,6 @@ imports this package.
 
 from __future__ import annotations
 
-INSTALL_HINT = 'pip install "archspace[lsp]"'
-
 
 def serve() -> None:
     """Run the server on stdin/stdout until the client says exit."""

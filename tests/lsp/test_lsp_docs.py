@@ -67,5 +67,5 @@ def test_lsp_without_pygls_says_how_to_install():
             "sys.exit(main(['lsp']))")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                        cwd=ROOT)
-    assert r.returncode == 2
+    assert r.returncode == 3          # EXIT_MISSING_EXTRA, as for every other extra
     assert 'pip install "archspace[lsp]"' in r.stderr and r.stdout == ""

@@ -144,6 +144,9 @@ def test_options_from_the_command_line_and_refused_early(tmp_path):
 
     assert _dnas_args("sample", ["beta=2", "anneal=0.956", "warmup=20"]) == \
         {"strategy_args": {"beta": 2, "anneal": 0.956, "warmup": 20, "fixed": "sample"}}
+    # the CLI's number syntax (cli/numbers.py), negatives, and words as they are
+    assert _dnas_args(None, ["target=150k", "x=-0.5", "mode=soft", "lr=3e-4"]) == \
+        {"strategy_args": {"target": 150_000, "x": -0.5, "mode": "soft", "lr": 3e-4}}
     with pytest.raises(ArchError, match="no option 'betta'") as e:
         archspace.search(archspace.parse(TINY), "digits", strategy="dnas", epochs=1,
                          strategy_args={"betta": 2}, out=tmp_path / "run", verbose=False)
