@@ -223,6 +223,8 @@ class RichListener:
 
     # -- events --
     def search_start(self, info: dict[str, Any]) -> None:
+        from ..search.settings import plural
+
         s, src = info["settings"], info["sources"]
         e = console._escape
 
@@ -232,16 +234,23 @@ class RichListener:
         self._print(f"[bold]search[/] {e(info['space'] or '')} -> {e(info['out'])}")
         self._print(f"  data        {e(info['data'])}")
         self._print(f"  strategy    {e(s.strategy)}{why('strategy')}")
-        self._print(f"  trials      {s.trials}{why('trials')}, epochs {s.epochs}{why('epochs')}, "
-                    f"batch {s.batch_size}{why('batch_size')}, early stop "
-                    f"{s.early_stop or 'off'}{why('early_stop')}")
+        if s.strategy == "dnas":      # one supernet, then one trial: the derived network
+            search_epochs = s.strategy_args.get("search_epochs") or s.epochs
+            self._print(f"  dnas        supernet {plural(search_epochs, 'epoch')}, then the "
+                        f"derived architecture trained {plural(s.epochs, 'epoch')}"
+                        f"{why('epochs')}, batch {s.batch_size}{why('batch_size')}, early "
+                        f"stop {s.early_stop or 'off'}{why('early_stop')}")
+        else:
+            self._print(f"  trials      {s.trials}{why('trials')}, epochs {s.epochs}"
+                        f"{why('epochs')}, batch {s.batch_size}{why('batch_size')}, early stop "
+                        f"{s.early_stop or 'off'}{why('early_stop')}")
         if s.strategy == "bayesian":
             self._print(f"  bayesian    alpha {s.alpha:g}, beta {s.beta:g}, "
                         f"{s.initial_points} initial points{why('alpha')}")
         elif s.strategy == "hyperband":
             self._print(f"  hyperband   max_epochs {s.max_epochs}, factor {s.factor}"
                         f"{why('max_epochs')}")
-        elif s.strategy not in ("random", "grid"):
+        elif s.strategy not in ("random", "grid", "dnas"):
             self._print(f"  population  {s.population}{why('population')}")
         self._print("  objectives  " + e(", ".join(map(str, s.objectives))) + why("objectives"))
         if s.constraints:
@@ -253,7 +262,8 @@ class RichListener:
             self._print(f"  [yellow]note:[/] {e(note)}")
         self.objective = s.primary
         self.settings = s
-        self.total, self.done = s.trials, info.get("finished", 0)
+        self.total = 1 if s.strategy == "dnas" else s.trials
+        self.done = info.get("finished", 0)
         self._start(self.total, self.done)
 
     def trial_start(self, info: dict[str, Any]) -> None:

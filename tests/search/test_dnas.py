@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -159,3 +160,18 @@ def test_fixed_sample_keeps_the_relaxed_set():
     sampled = supernet(s, archspace.sample_config(s, 5))
     assert set(sampled.candidates) == {"mid/kernel", "extra"}
     assert sampled.fixed["repeat"] == archspace.sample_config(s, 5)["repeat"]
+
+
+def test_cli_banner_says_supernet_then_one_trial(tmp_path, capsys):
+    from archspace.cli import main
+
+    f = tmp_path / "tiny.arch"
+    f.write_text(TINY)
+    code = main(["search", str(f), "--strategy", "dnas", "--epochs", "1", "--fraction", "0.1",
+                 "--batch-size", "16", "--dnas", "search_epochs=2", "--trials", "50",
+                 "--out", str(tmp_path / "run"), "--no-tensorboard"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "supernet 2 epochs, then the derived architecture trained 1 epoch" in out
+    assert not re.search(r"^\s+(trials|population)\s", out, re.M)   # no trial budget line
+    assert json.loads((tmp_path / "run" / "dnas" / "history.json").read_text())[-1]["epoch"] == 2
