@@ -169,3 +169,28 @@ def test_no_private_keras_tuner_name_outside_the_adapter():
             continue
         found = used.search(path.read_text())
         assert found is None, f"{found.group(0)} used in {path.relative_to(ROOT)}"
+
+
+@pytest.mark.parametrize("name", ["squeezenet_se_auto", "cell_space", "mlp_auto"])
+def test_gp_values_equal_keras_tuners_own_conversion(name):
+    """The Bayesian oracle's fast vector -> values (conditional hyperparameters left out when
+    inactive) gives Keras Tuner's own answer on random points of the space's cube."""
+    import keras_tuner as kt
+    import numpy as np
+
+    import archspace
+    from archspace.search import kt_adapter
+    from search_helpers import ROOT
+
+    space = archspace.parse_file(ROOT / "spaces" / f"{name}.arch")
+    oracle = kt.oracles.BayesianOptimizationOracle(max_trials=2, seed=0)
+    hp = oracle.get_space()
+    archspace.to_hypermodel(space).declare_hyperparameters(hp)
+    oracle.update_space(hp)
+    d = kt_adapter.gp_dimensions(oracle)
+    rng = np.random.default_rng(0)
+    points = np.concatenate([rng.random((200, d)), np.zeros((1, d)), np.full((1, d), 0.999)])
+    for x in points:
+        fast, own = kt_adapter.gp_values(oracle, x), kt_adapter.kt_gp_values(oracle, x)
+        assert fast == own and list(fast) == list(own)
+    assert any(len(kt_adapter.gp_values(oracle, x)) < len(hp.space) for x in points)
