@@ -175,3 +175,15 @@ def test_cli_banner_says_supernet_then_one_trial(tmp_path, capsys):
     assert "supernet 2 epochs, then the derived architecture trained 1 epoch" in out
     assert not re.search(r"^\s+(trials|population)\s", out, re.M)   # no trial budget line
     assert json.loads((tmp_path / "run" / "dnas" / "history.json").read_text())[-1]["epoch"] == 2
+
+
+def test_dnas_beta_in_the_space_file_is_dnas_own():
+    """`strategy = dnas(beta=2)`: dnas' size penalty, not Bayesian optimisation's beta; a
+    Bayesian strategy's beta stays the Bayesian setting."""
+    from archspace.search.settings import resolve
+
+    dn = resolve(archspace.parse(TINY + "search { strategy = dnas(beta=2, temperature=3) }"))
+    assert dn.strategy_args == {"beta": 2, "temperature": 3}
+    assert dn.beta == resolve(archspace.parse(TINY)).beta          # untouched
+    bo = resolve(archspace.parse(TINY + "search { strategy = bayesian(beta=1.5) }"))
+    assert bo.beta == 1.5 and not bo.strategy_args
