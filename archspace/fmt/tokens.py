@@ -137,7 +137,6 @@ def statement_starts(tree: Tree) -> set[int]:
 
 
 @lru_cache(maxsize=1)
-@lru_cache(maxsize=1)
 def call_keywords() -> frozenset[str]:
     """Keywords written like a call, `int(...)`, `towers(...)`: read off the grammar (a rule
     or alternative that begins with a keyword followed by "("), so a new one needs no change

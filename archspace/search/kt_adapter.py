@@ -216,5 +216,5 @@ def kt_gp_values(oracle: Any, vector: Any) -> dict[str, Any]:
 __all__ = ["RUNNING", "STOPPED", "IDLE", "FINISHED", "TrialStatus", "FatalError",
            "FailedTrialError", "OracleHooks", "TunerHooks", "retry_queue", "set_retry_queue",
            "mark_tried", "project_dir", "oracle_file", "trial_dir", "quiet_tracebacks",
-           "gp_training_set", "gp_dimensions", "gp_values", "kt_gp_values", "check_version", "PRIVATE_HOOKS",
-           "synchronized"]
+           "gp_training_set", "gp_dimensions", "gp_values", "kt_gp_values", "check_version",
+           "PRIVATE_HOOKS", "synchronized"]

@@ -66,7 +66,7 @@ class Leased:
         if lease is None or worker_code(lease.tuner_id) != metrics.get(WORKER):
             # taken back: tell the worker to stop (it exits without reporting)
             return kta.Trial(self.get_space(), trial_id=trial_id,
-                                      status=kta.TrialStatus.STOPPED)
+                             status=kta.TrialStatus.STOPPED)
         lease.renewed = time.time()
         lease.epoch = int(metrics.get(EPOCH, lease.epoch))
         lease.epochs = int(metrics.get(EPOCHS, lease.epochs))
@@ -120,7 +120,7 @@ class Leased:
         if self.on_failed is not None:
             self.on_failed(trial, reason)
         ended = kta.Trial(trial.hyperparameters, trial_id=trial_id,
-                                   status=kta.TrialStatus.FAILED)
+                          status=kta.TrialStatus.FAILED)
         ended.message = reason
         try:
             self.end_trial(ended)
