@@ -224,6 +224,7 @@ class RichListener:
     # -- events --
     def search_start(self, info: dict[str, Any]) -> None:
         from ..search.settings import plural
+        from ..search.strategies import planned_trials
 
         s, src = info["settings"], info["sources"]
         e = console._escape
@@ -262,7 +263,7 @@ class RichListener:
             self._print(f"  [yellow]note:[/] {e(note)}")
         self.objective = s.primary
         self.settings = s
-        self.total = 1 if s.strategy == "dnas" else s.trials
+        self.total = planned_trials(s)
         self.done = info.get("finished", 0)
         self._start(self.total, self.done)
 

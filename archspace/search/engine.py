@@ -547,7 +547,7 @@ def search(space: Space | str | os.PathLike, data: str | Data = "digits", *,
                  fraction=fraction, max_params=max_params, seed=seed, objectives=objectives,
                  constraints=constraints, batch_size=batch_size, population=population,
                  **settings)
-    from .strategies import preflight
+    from .strategies import planned_trials, preflight
 
     preflight(sp, st)                    # before the data: a strategy that cannot run says so
     listener = listener or (PrintListener() if verbose else Quiet())
@@ -577,7 +577,7 @@ def search(space: Space | str | os.PathLike, data: str | Data = "digits", *,
     except BaseException:
         run.unlock()
         raise
-    info = {"space": sp.name, "strategy": st.strategy, "trials": st.trials,
+    info = {"space": sp.name, "strategy": st.strategy, "trials": planned_trials(st),
             "epochs": st.epochs, "data": ds.summary(), "out": str(out_path), "notes": notes,
             "settings": st, "sources": st.sources, "resumed": resumed,
             "finished": len(eng.finished)}

@@ -50,18 +50,6 @@ def bracket_cost(rounds: list[tuple[int, int]]) -> tuple[int, int]:
     return sum(n for n, _ in rounds), epochs
 
 
-def strategy_option_names(strategy: str) -> frozenset[str]:
-    """The options a strategy reads itself (strategy_args): in `strategy = dnas(beta=2)` the
-    `beta` is dnas' size penalty, not Bayesian optimisation's `beta` setting."""
-    if strategy == "dnas":
-        from dataclasses import fields
-
-        from .dnas.options import DnasOptions
-
-        return frozenset(f.name for f in fields(DnasOptions))
-    return frozenset()
-
-
 def demo_summary() -> str:
     rounds = hyperband_bracket(DEMO_HYPERBAND["max_epochs"], DEMO_HYPERBAND["factor"])
     trials, epochs = bracket_cost(rounds)
@@ -350,7 +338,9 @@ def resolve(space: Space, *, data: str | None = None, **overrides: Any) -> Setti
             if isinstance(v, tuple) and len(v) == 3:   # bayesian(alpha=0.001)
                 name, kwargs, _ = v
                 values["strategy"], sources["strategy"] = str(name), "file"
-                own = strategy_option_names(str(name))
+                from .strategies import option_names
+
+                own = option_names(str(name))   # dnas(beta=2): dnas' beta, not Bayesian's
                 for k2, v2 in kwargs.items():
                     if k2 not in own and k2 in _INT_KEYS + _FLOAT_KEYS:
                         values[k2], sources[k2] = v2, "file"

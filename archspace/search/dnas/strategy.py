@@ -10,6 +10,7 @@ from typing import Any
 import keras_tuner as kt
 
 from ..rundir import atomic_write, dumps
+from ..strategies import FIXED_TRIALS
 from ..tuner import RUNNING, Robust, oracle_kwargs
 from .options import dnas_options
 from .supernet import nothing_to_relax, relaxation, supernet
@@ -106,4 +107,5 @@ def derived_config(run: Any) -> dict[str, Any]:
 
 
 def dnas_oracle(run: Any) -> kt.Oracle:
-    return DerivedOracle(run, derived_config(run), max_trials=1, **oracle_kwargs(run))
+    return DerivedOracle(run, derived_config(run), max_trials=FIXED_TRIALS["dnas"],
+                         **oracle_kwargs(run))

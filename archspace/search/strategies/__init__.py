@@ -31,6 +31,35 @@ PREFLIGHT: dict[str, str] = {
 }
 
 
+#: name -> "module:Dataclass" of the options the strategy reads itself (strategy_args): in
+#: `strategy = dnas(beta=2)` the beta is dnas' size penalty, not the Bayesian `beta` setting
+OPTIONS: dict[str, str] = {
+    "dnas": "archspace.search.dnas.options:DnasOptions",
+}
+
+#: name -> the trials a strategy runs whatever the budget (dnas: the one derived architecture)
+FIXED_TRIALS: dict[str, int] = {
+    "dnas": 1,
+}
+
+
+def option_names(name: str) -> frozenset[str]:
+    """The options strategy `name` reads itself (empty for one without its own)."""
+    spec = OPTIONS.get(name)
+    if spec is None:
+        return frozenset()
+    import importlib
+    from dataclasses import fields
+
+    module, _, attr = spec.partition(":")
+    return frozenset(f.name for f in fields(getattr(importlib.import_module(module), attr)))
+
+
+def planned_trials(settings: Any) -> int:
+    """How many trials the search will run: the budget, or what the strategy fixes."""
+    return FIXED_TRIALS.get(settings.strategy, settings.trials)
+
+
 def preflight(space: Any, settings: Any) -> None:
     check = PREFLIGHT.get(settings.strategy)
     if check is not None:
@@ -76,4 +105,5 @@ def make_oracle(run: Any) -> Any:
     return f(run)
 
 
-__all__ = ["STRATEGIES", "strategy", "make_oracle", "known_strategy", "preflight"]
+__all__ = ["STRATEGIES", "OPTIONS", "FIXED_TRIALS", "strategy", "make_oracle", "known_strategy",
+           "preflight", "option_names", "planned_trials"]
